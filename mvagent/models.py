@@ -1,0 +1,268 @@
+"""Pydantic contracts shared by every stage.
+
+All times are seconds on the song's clock unless a field name says otherwise.
+These shapes are written to disk (`analysis.json`, `storyboard.json`, `timeline.json`)
+and read by other tools, so change them additively.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SectionLabel = Literal[
+    "intro",
+    "verse",
+    "prechorus",
+    "chorus",
+    "bridge",
+    "breakdown",
+    "drop",
+    "instrumental",
+    "outro",
+]
+
+TransitionName = Literal["cut", "crossfade", "dip_to_black", "flash", "zoom", "whip"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+class Section(_Model):
+    start: float
+    end: float
+    label: SectionLabel
+    # Repeats of the same material share a group id, so a planner can reuse a motif.
+    group: int = 0
+
+
+class Region(_Model):
+    start: float
+    end: float
+
+
+class WordTiming(_Model):
+    word: str
+    start: float
+    end: float
+
+
+class LyricLine(_Model):
+    text: str
+    start: float
+    end: float
+    words: list[WordTiming] = Field(default_factory=list)
+    estimated: bool = False
+
+
+class Mood(_Model):
+    valence: float = 0.0  # -1 sad/dark .. +1 happy/bright
+    arousal: float = 0.5  # 0 calm .. 1 intense
+    tags: list[str] = Field(default_factory=list)
+
+
+class Analysis(_Model):
+    """What `mvagent analyze SONG --json` prints."""
+
+    duration: float
+    sample_rate: int = 44100
+    tempo_bpm: float
+    beats: list[float] = Field(default_factory=list)
+    downbeats: list[float] = Field(default_factory=list)
+    time_signature: int = 4
+    sections: list[Section] = Field(default_factory=list)
+    energy: list[float] = Field(default_factory=list, description="0..1, one value per beat")
+    vocals: list[Region] = Field(default_factory=list)
+    mood: Mood = Field(default_factory=Mood)
+    lyrics: list[LyricLine] = Field(default_factory=list)
+    tempo_changes: list[tuple[float, float]] = Field(
+        default_factory=list, description="(time_s, bpm) where the tempo changes"
+    )
+
+    def energy_at(self, time_s: float) -> float:
+        """Energy of the beat that contains `time_s` (0.5 when unknown)."""
+        if not self.beats or not self.energy:
+            return 0.5
+        idx = 0
+        for i, b in enumerate(self.beats):
+            if b <= time_s:
+                idx = i
+            else:
+                break
+        return self.energy[min(idx, len(self.energy) - 1)]
+
+
+# --------------------------------------------------------------------------- song
+
+
+class Song(_Model):
+    """A song as ingested: a local audio file plus what we know about it."""
+
+    path: Path
+    title: str
+    artist: str = ""
+    slug: str
+    source: str = "file"  # file | url | suno | demo
+    style: str = ""  # the style tags Suno or the user gave
+    lyrics_text: str | None = None
+    lyrics_path: Path | None = None
+    image_path: Path | None = None
+
+
+# --------------------------------------------------------------------------- planning
+
+
+class Scene(_Model):
+    """One storyboard scene: a stretch of the song fed by one generated clip."""
+
+    index: int
+    start: float
+    end: float
+    section: SectionLabel
+    section_group: int = 0
+    energy: float = 0.5
+    prompt: str
+    palette: list[str] = Field(default_factory=list, description="hex colours, e.g. '#ff2a6d'")
+    motif: str = "waves"
+    camera: str = "static"
+    seed: int = 0
+    clip_duration: float = Field(description="seconds of video to generate for this scene")
+    reference: Literal["none", "previous_last_frame"] = "none"
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+class Storyboard(_Model):
+    style: str = ""
+    visual_bible: str = ""
+    scenes: list[Scene] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- render settings
+
+
+class RenderSettings(_Model):
+    width: int = 1280
+    height: int = 720
+    fps: int = 24
+    preset: Literal["draft", "final"] = "final"
+    fit: Literal["crop", "blur"] = "crop"
+    subtitles: Literal["none", "burn", "soft"] = "burn"
+    title_card: bool = True
+    anticipation_ms: float = 0.0
+    min_shot_s: float = 1.0
+    beat_accents: bool = True
+
+    @model_validator(mode="after")
+    def _even_size(self) -> RenderSettings:
+        # yuv420p needs even dimensions.
+        if self.width % 2 or self.height % 2 or self.width < 16 or self.height < 16:
+            raise ValueError("width and height must be even numbers >= 16")
+        if not 1 <= self.fps <= 120:
+            raise ValueError("fps must be between 1 and 120")
+        return self
+
+
+# --------------------------------------------------------------------------- generation
+
+
+class ClipRequest(_Model):
+    """What a provider is asked to make for one scene."""
+
+    scene_index: int
+    prompt: str
+    duration_s: float
+    width: int
+    height: int
+    fps: int
+    seed: int = 0
+    palette: list[str] = Field(default_factory=list)
+    motif: str = "waves"
+    camera: str = "static"
+    energy: float = 0.5
+    # Music cues relative to the clip's own start, for providers that can use them (local).
+    beat_times_s: list[float] = Field(default_factory=list)
+    downbeat_times_s: list[float] = Field(default_factory=list)
+    beat_energy: list[float] = Field(default_factory=list)
+    reference_image: Path | None = None
+
+
+class Clip(_Model):
+    """A generated clip on disk."""
+
+    scene_index: int
+    path: Path
+    duration_s: float
+    provider: str
+    model: str = ""
+    cost_usd: float = 0.0
+    paid_seconds: float = 0.0
+    cached: bool = False
+    cache_key: str = ""
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+class Shot(_Model):
+    start: float
+    end: float
+    source: str = Field(description="clip path, relative to the timeline file's folder")
+    source_in: float = 0.0
+    transition: TransitionName = "cut"  # transition INTO this shot from the previous one
+    transition_duration: float = 0.0
+    accent: Literal["none", "zoom_punch", "flash"] = "none"
+    scene_index: int | None = None
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+class TitleCard(_Model):
+    text: str
+    subtitle: str = ""
+    start: float = 0.0
+    end: float = 3.0
+
+
+class Timeline(_Model):
+    """What `timeline.json` holds; `mvagent render` turns it into a video."""
+
+    fps: int
+    width: int
+    height: int
+    audio: str = Field(description="song path, relative to the timeline file's folder")
+    shots: list[Shot]
+    title: TitleCard | None = None
+    end_card: TitleCard | None = None
+    lyrics: list[LyricLine] = Field(default_factory=list)
+    subtitles: Literal["none", "burn", "soft"] = "burn"
+    fit: Literal["crop", "blur"] = "crop"
+    preset: Literal["draft", "final"] = "final"
+    duration: float | None = Field(default=None, description="song duration; defaults to last shot end")
+
+    @property
+    def end(self) -> float:
+        return self.duration if self.duration is not None else (self.shots[-1].end if self.shots else 0.0)
+
+
+# --------------------------------------------------------------------------- bookkeeping
+
+
+class Decision(_Model):
+    """One line of `decisions.jsonl`: what the agent chose and why."""
+
+    stage: str
+    action: str
+    reason: str
+    scene_index: int | None = None
+    data: dict = Field(default_factory=dict)
