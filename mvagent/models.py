@@ -266,3 +266,20 @@ class Decision(_Model):
     reason: str
     scene_index: int | None = None
     data: dict = Field(default_factory=dict)
+
+
+class GenerationSettings(_Model):
+    """Which provider makes the clips, what it may spend, and where clips are cached."""
+
+    provider: str = "local"
+    model: str = ""
+    fallback: list[str] = Field(default_factory=lambda: ["local"])
+    credentials_block: str | None = Field(
+        default=None, description="name of a saved Prefect credentials Block for the provider"
+    )
+    max_cost_usd: float | None = None
+    concurrency: int = 2
+    dry_run: bool = False
+    cache_dir: str = Field(
+        default="", description="local folder or s3://bucket/prefix; empty = ~/.cache/mvagent/clips"
+    )
