@@ -248,11 +248,17 @@ class Timeline(_Model):
     subtitles: Literal["none", "burn", "soft"] = "burn"
     fit: Literal["crop", "blur"] = "crop"
     preset: Literal["draft", "final"] = "final"
-    duration: float | None = Field(default=None, description="song duration; defaults to last shot end")
+    duration: float | None = Field(
+        default=None, description="song duration; defaults to last shot end"
+    )
 
     @property
     def end(self) -> float:
-        return self.duration if self.duration is not None else (self.shots[-1].end if self.shots else 0.0)
+        return (
+            self.duration
+            if self.duration is not None
+            else (self.shots[-1].end if self.shots else 0.0)
+        )
 
 
 # --------------------------------------------------------------------------- bookkeeping

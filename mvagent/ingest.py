@@ -1,0 +1,91 @@
+"""Ingest: turn what the user named (a file, a URL, a Suno id, the demo) into a `Song`."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+from mvagent.errors import BadInputError
+from mvagent.models import Song
+
+AUDIO_SUFFIXES = {
+    ".wav",
+    ".mp3",
+    ".flac",
+    ".ogg",
+    ".oga",
+    ".m4a",
+    ".aac",
+    ".opus",
+    ".aif",
+    ".aiff",
+    ".webm",
+    ".mp4",
+}
+
+
+def slugify(text: str) -> str:
+    """'Mon Cœur (Remix)!' -> 'mon-coeur-remix'; never empty."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:60] or "song"
+
+
+def ingest_demo(out_dir: str | Path, *, seed: int = 0) -> Song:
+    from mvagent.demo import synthesize_demo_song
+
+    path = Path(out_dir) / "demo" / "song.wav"
+    if not path.exists():
+        synthesize_demo_song(path, seed=seed)
+    return Song(
+        path=path.resolve(),
+        title="Demo Song",
+        artist="musicvideo-agent",
+        slug="demo",
+        source="demo",
+        style="synthwave, neon, night drive",
+    )
+
+
+def ingest_file(
+    path: str | Path, *, title: str = "", artist: str = "", lyrics_path: str | Path | None = None
+) -> Song:
+    """Check a local song file exists and is non-empty; decoding errors surface in analysis."""
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise BadInputError(f"song file not found: {p} (check the path)")
+    if p.is_dir():
+        raise BadInputError(f"{p} is a folder; give a song file (wav, mp3, flac, ogg, m4a)")
+    if p.stat().st_size == 0:
+        raise BadInputError(f"song file is empty: {p} (re-export or re-download it)")
+    lyrics = None
+    if lyrics_path:
+        lyrics = Path(lyrics_path).expanduser()
+        if not lyrics.is_file():
+            raise BadInputError(f"lyrics file not found: {lyrics} (check --lyrics)")
+    name = title or p.stem.replace("_", " ").strip() or "song"
+    return Song(path=p.resolve(), title=name, artist=artist, slug=slugify(name), lyrics_path=lyrics)
+
+
+def ingest(
+    source: str | None,
+    *,
+    out_dir: str | Path,
+    demo: bool = False,
+    title: str = "",
+    artist: str = "",
+    lyrics_path: str | Path | None = None,
+) -> Song:
+    """Dispatch on the kind of source: demo, URL, `suno:ID`, or a local file."""
+    if demo or not source:
+        if not demo:
+            raise BadInputError("no song given: pass a song file, a URL, suno:ID, or --demo")
+        return ingest_demo(out_dir)
+    if source.startswith(("http://", "https://", "suno:")):
+        from mvagent.providers import music
+
+        return music.fetch_song(
+            source, dest_dir=Path(out_dir) / ".downloads", title=title, artist=artist
+        )
+    return ingest_file(source, title=title, artist=artist, lyrics_path=lyrics_path)

@@ -1,0 +1,49 @@
+"""From storyboard scenes to provider requests (what to generate, at which size)."""
+
+from __future__ import annotations
+
+from mvagent.models import Analysis, ClipRequest, RenderSettings, Storyboard
+from mvagent.providers.base import Capabilities
+
+
+def clip_requests(
+    storyboard: Storyboard,
+    analysis: Analysis,
+    *,
+    settings: RenderSettings,
+    capabilities: Capabilities | None = None,
+) -> list[ClipRequest]:
+    """One request per scene, with the music cues relative to the clip's own start."""
+    caps = capabilities or Capabilities()
+    width, height = caps.pick_size(settings.width, settings.height)
+    requests = []
+    for scene in storyboard.scenes:
+        span = scene.clip_duration
+
+        def rel(times: list[float], start: float = scene.start, span: float = span) -> list[float]:
+            return [round(t - start, 4) for t in times if start <= t < start + span]
+
+        beat_energy = [
+            e
+            for b, e in zip(analysis.beats, analysis.energy, strict=False)
+            if scene.start <= b < scene.start + span
+        ]
+        requests.append(
+            ClipRequest(
+                scene_index=scene.index,
+                prompt=scene.prompt,
+                duration_s=span,
+                width=width,
+                height=height,
+                fps=settings.fps,
+                seed=scene.seed,
+                palette=scene.palette,
+                motif=scene.motif,
+                camera=scene.camera,
+                energy=scene.energy,
+                beat_times_s=rel(analysis.beats),
+                downbeat_times_s=rel(analysis.downbeats),
+                beat_energy=beat_energy,
+            )
+        )
+    return requests
