@@ -11,19 +11,27 @@ import os
 import wave
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
 SR = 44100
 
 # (label, bars, parts playing)
-_FORM: tuple[tuple[str, int, frozenset[str]], ...] = (
+_FULL_FORM: tuple[tuple[str, int, frozenset[str]], ...] = (
     ("intro", 4, frozenset({"chords", "hats"})),
     ("verse", 8, frozenset({"kick", "snare", "hats", "bass", "chords"})),
     ("chorus", 8, frozenset({"kick", "snare", "hats", "bass", "chords", "lead", "clap"})),
     ("verse", 8, frozenset({"kick", "snare", "hats", "bass", "chords"})),
     ("chorus", 8, frozenset({"kick", "snare", "hats", "bass", "chords", "lead", "clap"})),
     ("outro", 4, frozenset({"chords", "kick"})),
+)
+# For tests: the same instruments, 12 bars (about 25 s at the default tempo).
+_SHORT_FORM = (
+    ("intro", 2, _FULL_FORM[0][2]),
+    ("verse", 4, _FULL_FORM[1][2]),
+    ("chorus", 4, _FULL_FORM[2][2]),
+    ("outro", 2, _FULL_FORM[5][2]),
 )
 # A minor: Am F C G, one chord per bar (MIDI note numbers of the triads).
 _PROGRESSION = ((57, 60, 64), (53, 57, 60), (48, 52, 55), (55, 59, 62))
@@ -97,14 +105,22 @@ def _tone(midi: float, dur_s: float, *, kind: str, rng: np.random.Generator) -> 
     return (sig * env * release).astype(np.float32)
 
 
-def synthesize_demo_song(path: str | Path, *, seed: int = 0, tempo_bpm: float = 118.0) -> DemoTruth:
+def synthesize_demo_song(
+    path: str | Path,
+    *,
+    seed: int = 0,
+    tempo_bpm: float = 118.0,
+    form: Literal["full", "short"] = "full",
+) -> DemoTruth:
     """Write the demo song to `path` (16-bit 44.1 kHz stereo WAV) and return its ground truth.
 
-    About 81 s at the default tempo. The same seed gives the same bytes.
+    "full" lasts about 83 s at the default tempo, "short" about 26 s.
+    The same arguments give the same bytes.
     """
+    plan = _FULL_FORM if form == "full" else _SHORT_FORM
     rng = np.random.default_rng(seed)
     beat_s = 60.0 / tempo_bpm
-    bars_total = sum(bars for _, bars, _ in _FORM)
+    bars_total = sum(bars for _, bars, _ in plan)
     duration = bars_total * 4 * beat_s + 1.5  # a short tail for the last notes to ring out
     buf = np.zeros((int(duration * SR) + 1, 2), dtype=np.float32)
     kick, snare, hat = _kick(), _snare(rng), _hat(rng)
@@ -113,7 +129,7 @@ def synthesize_demo_song(path: str | Path, *, seed: int = 0, tempo_bpm: float = 
     downbeats: list[float] = []
     sections: list[tuple[float, float, str]] = []
     bar = 0
-    for label, bars, parts in _FORM:
+    for label, bars, parts in plan:
         sec_start = bar * 4 * beat_s
         for b in range(bars):
             bar_start = (bar + b) * 4 * beat_s

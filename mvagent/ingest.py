@@ -6,7 +6,8 @@ import re
 import unicodedata
 from pathlib import Path
 
-from mvagent.errors import BadInputError
+from mvagent.errors import AudioDecodeError, BadInputError, FFmpegError
+from mvagent.ffmpeg import probe
 from mvagent.models import Song
 
 AUDIO_SUFFIXES = {
@@ -48,6 +49,20 @@ def ingest_demo(out_dir: str | Path, *, seed: int = 0) -> Song:
     )
 
 
+def check_audio(path: Path) -> None:
+    """Fail fast, before any server starts, when ffmpeg sees no audio in `path`."""
+    try:
+        info = probe(path)
+    except FFmpegError:
+        raise AudioDecodeError(
+            f"{path} is not an audio file ffmpeg can read (is it corrupt? try re-exporting it as wav or mp3)"
+        ) from None
+    if not info.has_audio:
+        raise AudioDecodeError(
+            f"{path} has no audio stream; give a song file (wav, mp3, flac, ogg, m4a)"
+        )
+
+
 def ingest_file(
     path: str | Path, *, title: str = "", artist: str = "", lyrics_path: str | Path | None = None
 ) -> Song:
@@ -59,6 +74,7 @@ def ingest_file(
         raise BadInputError(f"{p} is a folder; give a song file (wav, mp3, flac, ogg, m4a)")
     if p.stat().st_size == 0:
         raise BadInputError(f"song file is empty: {p} (re-export or re-download it)")
+    check_audio(p)
     lyrics = None
     if lyrics_path:
         lyrics = Path(lyrics_path).expanduser()

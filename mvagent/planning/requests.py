@@ -47,3 +47,28 @@ def clip_requests(
             )
         )
     return requests
+
+
+def share_identical(requests: list[ClipRequest]) -> tuple[list[ClipRequest], dict[int, int]]:
+    """Drop requests identical to an earlier one (a repeated chorus), so each is paid once.
+
+    Returns the unique requests and, for every scene index, the scene whose clip it uses.
+    """
+    first: dict[tuple, int] = {}
+    unique: list[ClipRequest] = []
+    uses: dict[int, int] = {}
+    for req in requests:
+        key = (
+            req.prompt,
+            req.seed,
+            req.duration_s,
+            req.width,
+            req.height,
+            req.fps,
+            req.reference_image,
+        )
+        if key not in first:
+            first[key] = req.scene_index
+            unique.append(req)
+        uses[req.scene_index] = first[key]
+    return unique, uses

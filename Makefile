@@ -1,0 +1,48 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+# Both build .venv with exactly the locked versions (requirements.lock) first.
+
+PY      ?= python3.11
+VENV    := .venv
+BIN     := $(VENV)/bin
+UV      := $(BIN)/uv
+STAMP   := $(VENV)/.installed
+# Keep numba's JIT cache inside the venv so the second run is warm (librosa uses numba).
+export NUMBA_CACHE_DIR := $(abspath $(VENV))/numba-cache
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+
+.PHONY: install demo test test-fast lint format lock bench clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PY) >/dev/null 2>&1 || { echo "make: need $(PY) (Python 3.11) on PATH" >&2; exit 2; }
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.8"
+	$(UV) pip sync --quiet --python $(BIN)/python requirements.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+demo: install
+	$(BIN)/mvagent make --demo --out out
+
+test: install
+	$(BIN)/python -m pytest -q
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow and not service"
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+# Re-resolve the lock after changing pyproject.toml dependencies.
+lock:
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock -q
+
+bench: install
+	$(BIN)/python benchmarks/demo.py
+
+clean:
+	rm -rf out .pytest_cache .ruff_cache

@@ -1,0 +1,101 @@
+"""`mvagent make`: build the flow's parameters from the command line and run it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from flows.params import SongInput, VideoOptions
+from mvagent.cli_display import StageDisplay
+from mvagent.errors import BadInputError
+from mvagent.ingest import ingest_file
+from mvagent.models import GenerationSettings, RenderSettings, Storyboard
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise BadInputError(f"--size {text!r} is not WIDTHxHEIGHT, e.g. 1280x720") from None
+    return w, h
+
+
+def build_parameters(
+    *, song: str | None, demo: bool, **o: object
+) -> tuple[SongInput, VideoOptions]:
+    """Validate the options (fast, before Prefect starts) and turn them into flow parameters."""
+    if song and not demo and not song.startswith(("http://", "https://", "suno:")):
+        ingest_file(song, lyrics_path=o.get("lyrics_path"))  # fails fast on a bad file
+    width, height = _size(str(o["size"]))
+    try:
+        render = RenderSettings(
+            width=width, height=height, fps=o["fps"], preset=o["preset"], subtitles=o["subtitles"]
+        )
+    except ValueError as exc:
+        raise BadInputError(f"bad render option: {exc.errors()[0]['msg']}") from None  # type: ignore[attr-defined]
+    max_cost = o.get("max_cost")
+    if max_cost is not None and float(max_cost) < 0:
+        raise BadInputError("--max-cost must be zero or more (USD)")
+    fallback = [p.strip() for p in str(o.get("fallback") or "").split(",") if p.strip()]
+    if "local" not in fallback:
+        fallback.append("local")  # the chain always ends with the free renderer
+    generation = GenerationSettings(
+        provider=str(o["provider"]),
+        model=str(o.get("model") or ""),
+        fallback=fallback,
+        credentials_block=o.get("credentials_block"),  # type: ignore[arg-type]
+        max_cost_usd=max_cost,  # type: ignore[arg-type]
+        dry_run=bool(o.get("dry_run")),
+    )
+    from mvagent.providers import provider_names
+
+    if generation.provider not in provider_names():
+        raise BadInputError(
+            f"unknown provider {generation.provider!r}; choose one of: {', '.join(provider_names())}"
+        )
+    song_input = SongInput(
+        source=song or "",
+        demo=demo,
+        title=str(o.get("title") or ""),
+        artist=str(o.get("artist") or ""),
+        lyrics_path=o.get("lyrics_path"),  # type: ignore[arg-type]
+    )
+    options = VideoOptions(
+        style=str(o.get("style") or ""),
+        out_dir=str(o["out_dir"]),
+        seed=int(o["seed"]),  # type: ignore[arg-type]
+        render=render,
+        generation=generation,
+        review_clips=not o.get("no_review"),
+    )
+    return song_input, options
+
+
+def print_dry_run(storyboard_path: Path, generation: GenerationSettings) -> None:
+    from mvagent.planning.cost import estimate_cost
+
+    storyboard = Storyboard.model_validate_json(storyboard_path.read_text())
+    estimate = estimate_cost(storyboard, settings=generation)
+    click.echo(f"storyboard: {storyboard_path}")
+    for sc in storyboard.scenes:
+        click.echo(
+            f"  scene {sc.index:>2}  {sc.start:7.2f}-{sc.end:7.2f}  {sc.section:<10} "
+            f"clip {sc.clip_duration:5.1f}s  {sc.motif:<10} {sc.prompt[:70]}"
+        )
+    payload = estimate.model_dump() if hasattr(estimate, "model_dump") else dict(vars(estimate))
+    click.echo("cost estimate: " + json.dumps(payload, default=str))
+
+
+def run_make(*, song: str | None, demo: bool, **opts: object) -> None:
+    song_input, options = build_parameters(song=song, demo=demo, **opts)
+    from flows.music_video import music_video
+
+    with StageDisplay():
+        result = music_video(song=song_input, options=options)
+    path = Path(result)
+    if options.generation.dry_run:
+        print_dry_run(path, options.generation)
+        return
+    click.echo(str(path))

@@ -1,0 +1,105 @@
+"""The music_video flow: ingest -> analyse -> plan -> generate -> review -> edit -> evaluate -> publish.
+
+Wiring only: every step is a task in `tasks/` around the engine in `mvagent/`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, unmapped
+from tasks.generate import generate_clip_task
+
+from flows.params import SongInput, VideoOptions
+from mvagent.decisions import DecisionLog
+from mvagent.planning.requests import share_identical
+from tasks._common import stage
+from tasks.analyse import analyse_song
+from tasks.edit import edit_video
+from tasks.evaluate import evaluate_video
+from tasks.ingest import ingest_song
+from tasks.plan import estimate_video_cost, plan_video
+from tasks.publish import publish_video
+from tasks.review import review_clip
+
+
+@flow(name="music-video", log_prints=True)
+def music_video(
+    song: SongInput = SongInput(demo=True),  # noqa: B008 - pydantic defaults make the UI form
+    options: VideoOptions = VideoOptions(),  # noqa: B008
+) -> str:
+    """Make a music video for `song`; returns the path of final.mp4 (or of storyboard.json on a dry run)."""
+    timings: dict[str, float] = {}
+    gen = options.generation
+    with stage("ingest", timings):
+        song_ = ingest_song(
+            song.source or None,
+            out_dir=options.out_dir,
+            demo=song.demo,
+            title=song.title,
+            artist=song.artist,
+            lyrics_path=song.lyrics_path,
+        )
+    song_dir = Path(options.out_dir) / song_.slug
+    decisions = song_dir / "decisions.jsonl"
+    with stage("analyse", timings):
+        analysis = analyse_song(song_, song_dir=str(song_dir))
+    with stage("plan", timings):
+        storyboard, requests = plan_video(
+            analysis,
+            style=options.style or song_.style,
+            seed=options.seed,
+            render=options.render,
+            generation=gen,
+            song_dir=str(song_dir),
+        )
+        estimate_video_cost(storyboard, settings=gen, song_dir=str(song_dir))
+    if gen.dry_run:
+        return str(song_dir / "storyboard.json")
+
+    with stage("generate", timings):
+        unique, uses = share_identical(requests)
+        common = dict(
+            settings=unmapped(gen),
+            clips_dir=unmapped(str(song_dir / "clips")),
+            decisions_path=unmapped(str(decisions)),
+        )
+        made = generate_clip_task.map(unique, **common).result()
+        if options.review_clips:
+            verdicts = review_clip.map(
+                made, expected_duration_s=[r.duration_s for r in unique]
+            ).result()
+            weak = [r for r, v in zip(unique, verdicts, strict=True) if not v.ok]
+            for r, v in zip(unique, verdicts, strict=True):
+                if not v.ok:
+                    DecisionLog(decisions).record(
+                        "review", "regenerate", "; ".join(v.reasons), scene_index=r.scene_index
+                    )
+            if weak:
+                retried = [r.model_copy(update={"seed": r.seed + 1}) for r in weak]
+                redone = {
+                    c.scene_index: c for c in generate_clip_task.map(retried, **common).result()
+                }
+                made = [redone.get(c.scene_index, c) for c in made]
+        by_scene = {c.scene_index: c for c in made}
+        clips = {scene: by_scene[source] for scene, source in uses.items()}
+
+    with stage("edit", timings):
+        timeline = edit_video(
+            song_, analysis, storyboard, clips, render=options.render, song_dir=str(song_dir)
+        )
+    with stage("evaluate", timings):
+        metrics = evaluate_video(timeline, analysis, render=options.render, song_dir=str(song_dir))
+    with stage("publish", timings):
+        publish_video(
+            song_,
+            analysis,
+            storyboard,
+            clips,
+            metrics,
+            timings_s=timings,
+            provider=gen.provider,
+            song_dir=str(song_dir),
+            storage_block=options.storage_block,
+        )
+    return str(song_dir / "final.mp4")

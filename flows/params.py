@@ -1,0 +1,37 @@
+"""Flow parameters as pydantic models, so the Prefect UI shows a real form."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from mvagent.models import GenerationSettings, RenderSettings
+
+
+class SongInput(BaseModel):
+    """Which song to make a video for."""
+
+    source: str = Field(default="", description="a local file path, an http(s) URL, or suno:<id>")
+    demo: bool = Field(default=False, description="ignore `source` and use the built-in demo song")
+    title: str = ""
+    artist: str = ""
+    lyrics_path: str | None = Field(
+        default=None, description="Suno aligned-words JSON, LRC, SRT or plain text"
+    )
+
+
+class VideoOptions(BaseModel):
+    """How the video should look and be made."""
+
+    style: str = Field(
+        default="", description="free text, e.g. 'neon synthwave, rainy city at night'"
+    )
+    out_dir: str = "out"
+    seed: int = 0
+    render: RenderSettings = Field(default_factory=RenderSettings)
+    generation: GenerationSettings = Field(default_factory=GenerationSettings)
+    review_clips: bool = Field(
+        default=True, description="check each clip and regenerate weak ones once"
+    )
+    storage_block: str | None = Field(
+        default=None, description="S3Bucket block to upload the result to"
+    )

@@ -1,0 +1,148 @@
+"""The `mvagent` command: make, analyze, render.
+
+Errors the user can fix print one line and exit 2; nothing else in the engine prints.
+`make` runs the Prefect flow (ephemeral server unless PREFECT_API_URL is set); `analyze`
+and `render` are plain engine calls and never start Prefect.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from mvagent.errors import MvagentError
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"mvagent: error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="musicvideo-agent")
+def cli() -> None:
+    """Turn a song into a beat-synced music video."""
+
+
+@cli.command()
+@click.argument("song", required=False)
+@click.option("--demo", is_flag=True, help="Use the built-in synthesised demo song.")
+@click.option(
+    "--provider", default="local", show_default=True, help="Video provider: local, sora, veo, web."
+)
+@click.option("--model", default="", help="Provider model name (default: the provider's own).")
+@click.option(
+    "--fallback",
+    default="local",
+    show_default=True,
+    help="Comma-separated providers to fall back to.",
+)
+@click.option("--style", default="", help="Free-text visual style, e.g. 'neon synthwave, rain'.")
+@click.option(
+    "--out", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False)
+)
+@click.option("--title", default="", help="Song title (default: the file name).")
+@click.option("--artist", default="")
+@click.option(
+    "--lyrics", "lyrics_path", default=None, type=click.Path(), help="Suno JSON, LRC, SRT or text."
+)
+@click.option("--size", default="1280x720", show_default=True, help="Output WIDTHxHEIGHT.")
+@click.option("--fps", default=24, show_default=True, type=int)
+@click.option("--preset", type=click.Choice(["draft", "final"]), default="final", show_default=True)
+@click.option(
+    "--subtitles", type=click.Choice(["burn", "soft", "none"]), default="burn", show_default=True
+)
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--dry-run", is_flag=True, help="Plan and print the cost estimate; generate nothing.")
+@click.option(
+    "--max-cost", type=float, default=None, help="Stop before spending more than this (USD)."
+)
+@click.option(
+    "--credentials", "credentials_block", default=None, help="Name of a saved credentials Block."
+)
+@click.option("--no-review", is_flag=True, help="Skip clip QA and regeneration.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Prefect's logs.")
+def make(song: str | None, demo: bool, verbose: bool, **opts: object) -> None:
+    """Make a music video for SONG (a file, URL or suno:ID) or --demo."""
+    if not song and not demo:
+        _fail("no song given: pass a song file, a URL, suno:ID, or --demo")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # The one place the engine reaches into Prefect, lazily: `make` runs the flow.
+    from flows.cli_make import run_make
+
+    run_make(song=song, demo=demo, **opts)
+
+
+@cli.command()
+@click.argument("song")
+@click.option("--json", "as_json", is_flag=True, help="Print the analysis as one JSON object.")
+@click.option("--lyrics", "lyrics_path", default=None, type=click.Path())
+def analyze(song: str, as_json: bool, lyrics_path: str | None) -> None:
+    """Analyse SONG: tempo, beats, downbeats, sections, energy, vocals, mood."""
+    from mvagent.audio import analyze as run_analysis
+    from mvagent.ingest import ingest_file
+
+    checked = ingest_file(song, lyrics_path=lyrics_path)
+    analysis = run_analysis(checked.path, lyrics_path=checked.lyrics_path)
+    if as_json:
+        click.echo(analysis.model_dump_json())
+        return
+    click.echo(f"duration   {analysis.duration:.2f} s")
+    click.echo(f"tempo      {analysis.tempo_bpm:.2f} BPM, {analysis.time_signature} beats per bar")
+    click.echo(f"beats      {len(analysis.beats)}, bars {len(analysis.downbeats)}")
+    click.echo(
+        f"mood       valence {analysis.mood.valence:+.2f} arousal {analysis.mood.arousal:.2f}"
+    )
+    for s in analysis.sections:
+        click.echo(f"  {s.start:7.2f} - {s.end:7.2f}  {s.label}")
+
+
+@cli.command()
+@click.argument("timeline", type=click.Path())
+@click.option(
+    "--out",
+    "out_file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Default: final.mp4 beside TIMELINE.",
+)
+def render(timeline: str, out_file: str | None) -> None:
+    """Render a (possibly hand-edited) timeline.json to a video."""
+    from mvagent.editing import load_timeline, render_timeline
+
+    path = Path(timeline)
+    tl = load_timeline(path)
+    out = Path(out_file) if out_file else path.parent / "final.mp4"
+    with _progress() as show:
+        show("render", 0.0, "")
+        render_timeline(
+            tl, base_dir=path.parent, out=out, on_progress=lambda f: show("render", f, "")
+        )
+    click.echo(str(out))
+
+
+def _progress():
+    from mvagent.cli_display import StageDisplay
+
+    return StageDisplay()
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="mvagent", standalone_mode=False)
+    except click.exceptions.Abort:
+        _fail("aborted", 130)
+    except click.ClickException as exc:  # usage errors: one line, exit 2
+        _fail(exc.format_message(), 2)
+    except MvagentError as exc:
+        _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted; finished files are kept, rerun to resume", 130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""report.md: what the song is, what was planned, and what was measured on the output."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from mvagent.fileio import write_text_atomic
+from mvagent.models import Analysis, Clip, Song, Storyboard
+from mvagent.review.metrics import OutputMetrics
+
+
+def _mmss(seconds: float) -> str:
+    m, s = divmod(max(seconds, 0.0), 60)
+    return f"{int(m)}:{s:05.2f}"
+
+
+def _check(ok: bool) -> str:
+    return "pass" if ok else "FAIL"
+
+
+def render_report(
+    *,
+    song: Song,
+    analysis: Analysis,
+    storyboard: Storyboard,
+    metrics: OutputMetrics,
+    timings_s: Mapping[str, float],
+    clips: Mapping[int, Clip],
+    provider: str,
+) -> str:
+    """The report as markdown text (pure; `write_report` puts it on disk)."""
+    lines = [f"# {song.title}" + (f" — {song.artist}" if song.artist else ""), ""]
+    lines += [
+        "## Music",
+        "",
+        f"- Duration: {analysis.duration:.2f} s ({_mmss(analysis.duration)})",
+        f"- Tempo: {analysis.tempo_bpm:.2f} BPM, {analysis.time_signature}/4-type meter "
+        f"({analysis.time_signature} beats per bar), {len(analysis.beats)} beats, "
+        f"{len(analysis.downbeats)} bars",
+        f"- Mood: valence {analysis.mood.valence:+.2f}, arousal {analysis.mood.arousal:.2f}"
+        + (f" ({', '.join(analysis.mood.tags)})" if analysis.mood.tags else ""),
+        f"- Lyrics: {len(analysis.lyrics)} lines" if analysis.lyrics else "- Lyrics: none",
+        "",
+        "| # | section | start | end | length (s) |",
+        "|---|---|---|---|---|",
+    ]
+    for i, s in enumerate(analysis.sections):
+        lines.append(
+            f"| {i} | {s.label} | {_mmss(s.start)} | {_mmss(s.end)} | {s.end - s.start:.2f} |"
+        )
+    lines += ["", "## Storyboard", "", f"Visual bible: {storyboard.visual_bible}", ""]
+    lines += [
+        "| scene | section | time | energy | motif | camera | clip (s) | source | prompt |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for sc in storyboard.scenes:
+        clip = clips.get(sc.index)
+        source = "missing"
+        if clip:
+            source = f"{clip.provider}" + (" (cached)" if clip.cached else "")
+        prompt = sc.prompt.replace("|", "/")
+        prompt = prompt if len(prompt) <= 140 else prompt[:137] + "..."
+        lines.append(
+            f"| {sc.index} | {sc.section} | {_mmss(sc.start)}–{_mmss(sc.end)} | {sc.energy:.2f} "
+            f"| {sc.motif} | {sc.camera} | {sc.clip_duration:.2f} | {source} | {prompt} |"
+        )
+    paid = sum(c.paid_seconds for c in clips.values())
+    spend = sum(c.cost_usd for c in clips.values())
+    m = metrics
+    lines += [
+        "",
+        "## Output, measured on final.mp4",
+        "",
+        "| metric | value | target | |",
+        "|---|---|---|---|",
+        f"| duration | {m.duration_s:.3f} s (song {m.song_duration_s:.3f} s, off by "
+        f"{m.duration_error_frames:.2f} frames) | ±1 frame | {_check(m.duration_error_frames <= 1.0)} |",
+        f"| cut-on-beat rate | {m.cut_on_beat_rate:.3f} over {m.cuts} cuts | ≥ 0.95 | "
+        f"{_check(m.cut_on_beat_rate >= 0.95)} |",
+        f"| section coverage | {m.section_coverage:.3f} | ≥ 0.90 | {_check(m.section_coverage >= 0.9)} |",
+        f"| hard cuts seen in the picture | {m.hard_cuts_confirmed:.3f} | — | |",
+        f"| video | {m.video_codec} {m.pix_fmt} {m.width}x{m.height} @ {m.fps:g} fps, "
+        f"{m.frames} frames | h264 yuv420p | {_check(m.video_codec == 'h264' and m.pix_fmt == 'yuv420p')} |",
+        f"| audio | {m.audio_codec} {m.audio_bitrate_kbps or '?'} kb/s | aac ≥ 256 kb/s | "
+        f"{_check(m.audio_codec == 'aac')} |",
+        f"| faststart | {m.faststart} | True | {_check(m.faststart)} |",
+        "",
+        "## Cost",
+        "",
+        f"- Provider: {provider}",
+        f"- Paid generated seconds: {paid:.1f} s for {m.duration_s:.1f} s of video "
+        f"(ratio {paid / m.duration_s if m.duration_s else 0:.2f})",
+        f"- Spend: ${spend:.2f}",
+        "",
+        "## Time per stage",
+        "",
+        "| stage | seconds |",
+        "|---|---|",
+    ]
+    lines += [f"| {k} | {v:.2f} |" for k, v in timings_s.items()]
+    lines.append(f"| total | {sum(timings_s.values()):.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(path: str | Path, **kwargs: object) -> Path:
+    return write_text_atomic(path, render_report(**kwargs))  # type: ignore[arg-type]

@@ -1,0 +1,31 @@
+"""Task: fetch or locate the song."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from mvagent.ingest import ingest
+from mvagent.models import Song
+
+
+@task(name="ingest-song", cache_policy=NO_CACHE)
+def ingest_song(
+    source: str | None,
+    *,
+    out_dir: str,
+    demo: bool = False,
+    title: str = "",
+    artist: str = "",
+    lyrics_path: str | None = None,
+) -> Song:
+    song = ingest(
+        source, out_dir=out_dir, demo=demo, title=title, artist=artist, lyrics_path=lyrics_path
+    )
+    # A fresh decision log per run; earlier runs' logs stay in Prefect's history.
+    song_dir = Path(out_dir) / song.slug
+    song_dir.mkdir(parents=True, exist_ok=True)
+    (song_dir / "decisions.jsonl").unlink(missing_ok=True)
+    return song

@@ -1,0 +1,56 @@
+"""Task: plan the storyboard and the clip requests; write storyboard.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from mvagent.decisions import DecisionLog
+from mvagent.fileio import write_json_atomic
+from mvagent.models import Analysis, ClipRequest, GenerationSettings, RenderSettings, Storyboard
+from mvagent.planning.requests import clip_requests
+from mvagent.planning.storyboard import plan_storyboard
+from mvagent.providers import get_provider
+
+
+@task(name="plan-storyboard", cache_policy=NO_CACHE)
+def plan_video(
+    analysis: Analysis,
+    *,
+    style: str,
+    seed: int,
+    render: RenderSettings,
+    generation: GenerationSettings,
+    song_dir: str,
+) -> tuple[Storyboard, list[ClipRequest]]:
+    caps = get_provider(
+        generation.provider, **({"model": generation.model} if generation.model else {})
+    ).capabilities
+    storyboard = plan_storyboard(analysis, style=style, capabilities=caps, seed=seed)
+    requests = clip_requests(storyboard, analysis, settings=render, capabilities=caps)
+    write_json_atomic(Path(song_dir) / "storyboard.json", storyboard)
+    log = DecisionLog(Path(song_dir) / "decisions.jsonl")
+    log.record(
+        "plan",
+        "storyboard",
+        f"{len(storyboard.scenes)} scenes over {len(analysis.sections)} sections, "
+        f"provider {generation.provider}",
+        data={"scenes": len(storyboard.scenes)},
+    )
+    return storyboard, requests
+
+
+@task(name="estimate-cost", cache_policy=NO_CACHE)
+def estimate_video_cost(storyboard: Storyboard, *, settings: GenerationSettings, song_dir: str):
+    """Log what generating this storyboard would cost; the budget itself is enforced per clip."""
+    from mvagent.planning.cost import estimate_cost
+
+    estimate = estimate_cost(storyboard, settings=settings)
+    DecisionLog(Path(song_dir) / "decisions.jsonl").record(
+        "plan",
+        "cost-estimate",
+        f"{estimate.total_paid_seconds:.1f} paid s, ${estimate.total_usd:.2f} with {settings.provider}",
+    )
+    return estimate

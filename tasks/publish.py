@@ -1,0 +1,46 @@
+"""Task: write report.md, attach it to the flow run, and upload the folder if asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from mvagent.fileio import write_text_atomic
+from mvagent.models import Analysis, Clip, Song, Storyboard
+from mvagent.review.metrics import OutputMetrics
+from mvagent.review.report import render_report
+
+
+@task(name="publish-video", cache_policy=NO_CACHE)
+def publish_video(
+    song: Song,
+    analysis: Analysis,
+    storyboard: Storyboard,
+    clips: dict[int, Clip],
+    metrics: OutputMetrics,
+    *,
+    timings_s: dict[str, float],
+    provider: str,
+    song_dir: str,
+    storage_block: str | None = None,
+) -> str:
+    text = render_report(
+        song=song,
+        analysis=analysis,
+        storyboard=storyboard,
+        metrics=metrics,
+        timings_s=timings_s,
+        clips=clips,
+        provider=provider,
+    )
+    report = write_text_atomic(Path(song_dir) / "report.md", text)
+    create_markdown_artifact(markdown=text, key=f"report-{song.slug}"[:60], description=song.title)
+    if storage_block:
+        from prefect_aws import S3Bucket
+
+        bucket = S3Bucket.load(storage_block)
+        bucket.upload_from_folder(song_dir, to_folder=song.slug)
+    return str(report)
