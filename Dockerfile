@@ -1,0 +1,31 @@
+# Worker image for the Railway work pool: the engine, its locked dependencies, and a warm
+# numba cache so the first analysis in a new container is not a cold JIT compile.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    NUMBA_CACHE_DIR=/opt/numba-cache \
+    PREFECT_SERVER_ANALYTICS_ENABLED=false
+
+# chromium: the `web` provider drives browser-only generators through Playwright.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends chromium \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY requirements.lock pyproject.toml README.md ./
+RUN pip install --no-cache-dir "uv==0.13.8" \
+ && uv pip sync --system --no-cache requirements.lock
+
+COPY mvagent ./mvagent
+COPY tasks ./tasks
+COPY flows ./flows
+COPY blocks ./blocks
+COPY prefect.yaml ./
+RUN uv pip install --system --no-cache --no-deps -e . \
+ && python -c "from mvagent.demo import synthesize_demo_song as s; s('/tmp/w.wav', form='short')" \
+ && mvagent analyze /tmp/w.wav --json > /dev/null \
+ && rm /tmp/w.wav
+
+# A process worker: each flow run is a subprocess in this container.
+CMD ["/bin/sh", "-c", "exec prefect worker start --pool \"${PREFECT_WORK_POOL:-mvagent-railway}\" --type process"]
