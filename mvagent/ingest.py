@@ -26,8 +26,13 @@ AUDIO_SUFFIXES = {
 }
 
 
+# Letters NFKD does not split into ASCII.
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L"})
+
+
 def slugify(text: str) -> str:
     """'Mon Cœur (Remix)!' -> 'mon-coeur-remix'; never empty."""
+    text = text.translate(_LIGATURES)
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:60] or "song"
