@@ -11,6 +11,7 @@ from prefect import flow, unmapped
 from tasks.generate import generate_clip_task
 
 from flows.params import SongInput, VideoOptions
+from mvagent import telemetry
 from mvagent.decisions import DecisionLog
 from mvagent.planning.requests import share_identical
 from tasks._common import stage
@@ -102,4 +103,5 @@ def music_video(
             song_dir=str(song_dir),
             storage_block=options.storage_block,
         )
+    telemetry.write_trace(song_dir / "trace.jsonl")
     return str(song_dir / "final.mp4")

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from mvagent import progress
+from mvagent import progress, telemetry
 
 
 @contextmanager
@@ -15,7 +15,8 @@ def stage(name: str, timings: dict[str, float] | None = None) -> Iterator[None]:
     progress.report(name, 0.0, "started")
     t0 = time.perf_counter()
     try:
-        yield
+        with telemetry.span(f"stage.{name}"):
+            yield
     finally:
         elapsed = time.perf_counter() - t0
         if timings is not None:
