@@ -45,7 +45,9 @@ class Capabilities:
         if self.sizes is None:
             return width, height
         want = width / height
-        return min(self.sizes, key=lambda s: (abs(s[0] / s[1] - want), abs(s[0] * s[1] - width * height)))
+        return min(
+            self.sizes, key=lambda s: (abs(s[0] / s[1] - want), abs(s[0] * s[1] - width * height))
+        )
 
     def cost(self, seconds: float) -> float:
         return round(seconds * self.price_per_second_usd, 4)

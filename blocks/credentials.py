@@ -1,0 +1,163 @@
+"""Prefect Blocks holding provider credentials; secrets are `SecretStr`, loaded by name.
+
+Create one in the UI or in Python (`SoraCredentials(api_key="...").save("sora-main")`), then
+run with `--credentials sora-main`. Each block gives the engine its provider config
+(`provider_config()`, secrets still wrapped) and a ready SDK client (`get_client()`).
+Register the types once per Prefect server: `prefect block register -m blocks.credentials`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from prefect.blocks.core import Block
+from pydantic import Field, SecretStr
+
+from mvagent.errors import ConfigError
+
+
+class SoraCredentials(Block):
+    """An OpenAI (or OpenAI-compatible gateway) key for the `sora` provider."""
+
+    _block_type_name = "mvagent Sora Credentials"
+    _block_type_slug = "mvagent-sora-credentials"
+    _description = (
+        "Key, base URL and model for the OpenAI Videos API contract. OpenAI shut the API down "
+        "on 2026-09-24; point base_url at a compatible gateway and set its model and price."
+    )
+    provider: ClassVar[str] = "sora"
+
+    api_key: SecretStr = Field(description="API key (sent as a Bearer token).")
+    base_url: str | None = Field(default=None, description="e.g. https://gateway.example/v1")
+    model: str | None = Field(
+        default=None, description="sora-2, sora-2-pro, or the gateway's model"
+    )
+    price_per_second_usd: float | None = Field(
+        default=None, description="USD per generated second, for models the provider does not know"
+    )
+
+    def provider_config(self) -> dict[str, Any]:
+        return _present(api_key=self.api_key, base_url=self.base_url, model=self.model,
+                        price_per_second_usd=self.price_per_second_usd)  # fmt: skip
+
+    def get_client(self) -> Any:
+        """An `openai.OpenAI` client with the SDK's own retries off (ours are counted)."""
+        import openai
+
+        return openai.OpenAI(
+            api_key=self.api_key.get_secret_value(), base_url=self.base_url, max_retries=0
+        )
+
+
+class VeoCredentials(Block):
+    """A Google key (Vertex AI express mode) or project for the `veo` provider."""
+
+    _block_type_name = "mvagent Veo Credentials"
+    _block_type_slug = "mvagent-veo-credentials"
+    _description = "API key, or Google Cloud project/location with ADC, for Veo on Vertex AI."
+    provider: ClassVar[str] = "veo"
+
+    api_key: SecretStr | None = Field(
+        default=None, description="Google API key (Vertex express mode)."
+    )
+    project: str | None = Field(
+        default=None, description="Google Cloud project (with ADC, no key)."
+    )
+    location: str | None = Field(default=None, description="e.g. us-central1 (default: global)")
+    base_url: str | None = Field(
+        default=None, description="Override the endpoint (gateways, tests)."
+    )
+    model: str | None = Field(default=None, description="e.g. veo-3.1-fast-generate-001")
+    price_per_second_usd: float | None = None
+
+    def provider_config(self) -> dict[str, Any]:
+        return _present(api_key=self.api_key, project=self.project, location=self.location,
+                        base_url=self.base_url, model=self.model,
+                        price_per_second_usd=self.price_per_second_usd)  # fmt: skip
+
+    def get_client(self) -> Any:
+        """A `google.genai.Client` on the Vertex AI backend (the one that serves Veo)."""
+        from mvagent.providers.veo import VeoProvider
+
+        return VeoProvider(**self.provider_config()).client
+
+
+class WebSessionCredentials(Block):
+    """The login cookie (and recipe) for a browser-based generator driven by `web`."""
+
+    _block_type_name = "mvagent Web Session"
+    _block_type_slug = "mvagent-web-session"
+    _description = "Session cookie for a web video generator, and the recipe that drives it."
+    provider: ClassVar[str] = "web"
+
+    session_cookie: SecretStr = Field(description="Value of the site's login cookie.")
+    recipe: str = Field(default="example", description="Recipe name or path to a .toml recipe.")
+    base_url: str | None = Field(default=None, description="Replaces {base_url} in the recipe URL.")
+    executable_path: str | None = Field(
+        default=None, description="Chromium binary (/usr/bin/chromium)."
+    )
+
+    def provider_config(self) -> dict[str, Any]:
+        return _present(session_cookie=self.session_cookie, recipe=self.recipe, base_url=self.base_url,
+                        executable_path=self.executable_path)  # fmt: skip
+
+    def get_client(self) -> Any:
+        """The configured `web` provider (its browser starts per generation)."""
+        from mvagent.providers.web import WebProvider
+
+        return WebProvider(**self.provider_config())
+
+
+class SunoCredentials(Block):
+    """Access to a Suno API: a hosted sunoapi-style service or a self-hosted gcui-art/suno-api."""
+
+    _block_type_name = "mvagent Suno Credentials"
+    _block_type_slug = "mvagent-suno-credentials"
+    _description = "Base URL, kind and key of the Suno API the music source reads tracks from."
+    provider: ClassVar[str] = "suno"
+
+    base_url: str = Field(description="e.g. https://api.sunoapi.org or http://localhost:3000")
+    kind: Literal["hosted", "selfhosted"] = "hosted"
+    api_key: SecretStr | None = Field(default=None, description="Bearer token (hosted services).")
+
+    def provider_config(self) -> dict[str, Any]:
+        return _present(base_url=self.base_url, kind=self.kind, api_key=self.api_key)
+
+    def get_client(self) -> Any:
+        from mvagent.providers.music import suno_client
+
+        return suno_client(**self.provider_config())
+
+
+BLOCK_TYPES: dict[str, type[Block]] = {
+    "sora": SoraCredentials,
+    "veo": VeoCredentials,
+    "web": WebSessionCredentials,
+    "suno": SunoCredentials,
+}
+
+
+def load_credentials(provider: str, block_name: str) -> dict[str, Any]:
+    """The provider config saved in Block `block_name` (or `"<type-slug>/<name>"`).
+
+    Secrets stay `SecretStr` in the returned mapping; the provider unwraps them.
+    """
+    cls = BLOCK_TYPES.get(provider)
+    try:
+        block = Block.load(block_name) if "/" in block_name else (cls or Block).load(block_name)
+    except (ValueError, KeyError) as exc:
+        kind = cls.__name__ if cls else "credentials"
+        raise ConfigError(
+            f"no saved {kind} Block named {block_name!r}: create it in the Prefect UI or with "
+            f"{kind}(...).save({block_name!r}), and register the types with "
+            "`prefect block register -m blocks.credentials`"
+        ) from exc
+    if not hasattr(block, "provider_config"):
+        raise ConfigError(
+            f"Block {block_name!r} is a {type(block).__name__}, not mvagent credentials"
+        )
+    return block.provider_config()
+
+
+def _present(**fields: Any) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if v is not None}
