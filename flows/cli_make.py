@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -84,8 +83,7 @@ def print_dry_run(storyboard_path: Path, generation: GenerationSettings) -> None
             f"  scene {sc.index:>2}  {sc.start:7.2f}-{sc.end:7.2f}  {sc.section:<10} "
             f"clip {sc.clip_duration:5.1f}s  {sc.motif:<10} {sc.prompt[:70]}"
         )
-    payload = estimate.model_dump() if hasattr(estimate, "model_dump") else dict(vars(estimate))
-    click.echo("cost estimate: " + json.dumps(payload, default=str))
+    click.echo("cost estimate: " + estimate.summary())
 
 
 def run_make(*, song: str | None, demo: bool, **opts: object) -> None:

@@ -8,16 +8,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, unmapped
-from tasks.generate import generate_clip_task
 
 from flows.params import SongInput, VideoOptions
 from mvagent import telemetry
 from mvagent.decisions import DecisionLog
-from mvagent.planning.requests import share_identical
+from mvagent.models import Clip
+from mvagent.planning.requests import continuity_waves, share_identical
 from tasks._common import stage
 from tasks.analyse import analyse_song
+from tasks.continuity import attach_reference
 from tasks.edit import edit_video
 from tasks.evaluate import evaluate_video
+from tasks.generate import generate_clip_task
 from tasks.ingest import ingest_song
 from tasks.plan import estimate_video_cost, plan_video
 from tasks.publish import publish_video
@@ -65,7 +67,21 @@ def music_video(
             clips_dir=unmapped(str(song_dir / "clips")),
             decisions_path=unmapped(str(decisions)),
         )
-        made = generate_clip_task.map(unique, **common).result()
+        by_scene: dict[int, Clip] = {}
+        for k, wave in enumerate(continuity_waves(unique, storyboard)):
+            if k:
+                wave = [
+                    attach_reference(
+                        r,
+                        by_scene.get(uses.get(r.scene_index - 1, -1)),
+                        refs_dir=str(song_dir / "refs"),
+                    )
+                    for r in wave
+                ]
+            by_scene.update(
+                {c.scene_index: c for c in generate_clip_task.map(wave, **common).result()}
+            )
+        made = [by_scene[r.scene_index] for r in unique]
         if options.review_clips:
             verdicts = review_clip.map(
                 made, expected_duration_s=[r.duration_s for r in unique]
@@ -78,11 +94,9 @@ def music_video(
                     )
             if weak:
                 retried = [r.model_copy(update={"seed": r.seed + 1}) for r in weak]
-                redone = {
-                    c.scene_index: c for c in generate_clip_task.map(retried, **common).result()
-                }
-                made = [redone.get(c.scene_index, c) for c in made]
-        by_scene = {c.scene_index: c for c in made}
+                by_scene.update(
+                    {c.scene_index: c for c in generate_clip_task.map(retried, **common).result()}
+                )
         clips = {scene: by_scene[source] for scene, source in uses.items()}
 
     with stage("edit", timings):

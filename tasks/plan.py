@@ -12,7 +12,7 @@ from mvagent.fileio import write_json_atomic
 from mvagent.models import Analysis, ClipRequest, GenerationSettings, RenderSettings, Storyboard
 from mvagent.planning.requests import clip_requests
 from mvagent.planning.storyboard import plan_storyboard
-from mvagent.providers import get_provider
+from mvagent.providers.generation import capabilities_for
 
 
 @task(name="plan-storyboard", cache_policy=NO_CACHE)
@@ -25,9 +25,7 @@ def plan_video(
     generation: GenerationSettings,
     song_dir: str,
 ) -> tuple[Storyboard, list[ClipRequest]]:
-    caps = get_provider(
-        generation.provider, **({"model": generation.model} if generation.model else {})
-    ).capabilities
+    caps = capabilities_for(generation.provider, model=generation.model or None)
     storyboard = plan_storyboard(analysis, style=style, capabilities=caps, seed=seed)
     requests = clip_requests(storyboard, analysis, settings=render, capabilities=caps)
     write_json_atomic(Path(song_dir) / "storyboard.json", storyboard)
@@ -48,6 +46,7 @@ def estimate_video_cost(storyboard: Storyboard, *, settings: GenerationSettings,
     from mvagent.planning.cost import estimate_cost
 
     estimate = estimate_cost(storyboard, settings=settings)
+    estimate.require_within(settings.max_cost_usd)
     DecisionLog(Path(song_dir) / "decisions.jsonl").record(
         "plan",
         "cost-estimate",

@@ -14,7 +14,9 @@ MVAGENT = [sys.executable, "-m", "mvagent.cli"]
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    return subprocess.run([*MVAGENT, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [*MVAGENT, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def assert_one_line_error(proc: subprocess.CompletedProcess, *words: str) -> None:
@@ -49,7 +51,9 @@ def test_unknown_provider(tmp_path):
     from mvagent.demo import synthesize_demo_song
 
     synthesize_demo_song(tmp_path / "s.wav", form="short")
-    assert_one_line_error(run("make", "s.wav", "--provider", "nope", cwd=tmp_path), "unknown provider")
+    assert_one_line_error(
+        run("make", "s.wav", "--provider", "nope", cwd=tmp_path), "unknown provider"
+    )
 
 
 def test_bad_size(tmp_path):

@@ -32,13 +32,27 @@ def made(tmp_path_factory, prefect_harness):
     )
     song = SongInput(source=str(root / "Short Song.wav"), title="Short Song", artist="Tests")
     final = Path(music_video(song=song, options=options))
-    return {"root": root, "truth": truth, "final": final, "dir": final.parent, "song": song, "options": options}
+    return {
+        "root": root,
+        "truth": truth,
+        "final": final,
+        "dir": final.parent,
+        "song": song,
+        "options": options,
+    }
 
 
 def test_output_folder_contract(made):
     d = made["dir"]
     assert d.name == "short-song"
-    for name in ("analysis.json", "storyboard.json", "timeline.json", "final.mp4", "report.md", "decisions.jsonl"):
+    for name in (
+        "analysis.json",
+        "storyboard.json",
+        "timeline.json",
+        "final.mp4",
+        "report.md",
+        "decisions.jsonl",
+    ):
         assert (d / name).is_file(), name
     clips = list((d / "clips").glob("*.mp4"))
     assert clips
@@ -83,7 +97,9 @@ def test_report_has_measured_metrics(made):
     text = (made["dir"] / "report.md").read_text()
     for needle in ("Tempo", "cut-on-beat rate", "section coverage", "| scene |", "Time per stage"):
         assert needle in text
-    decisions = [json.loads(line) for line in (made["dir"] / "decisions.jsonl").read_text().splitlines()]
+    decisions = [
+        json.loads(line) for line in (made["dir"] / "decisions.jsonl").read_text().splitlines()
+    ]
     assert any(d["stage"] == "plan" for d in decisions)
 
 
@@ -92,8 +108,14 @@ def test_rerun_reuses_every_clip(made):
 
     before = {p.name: p.stat().st_mtime_ns for p in (made["dir"] / "clips").glob("*.mp4")}
     music_video(song=made["song"], options=made["options"])
-    decisions = [json.loads(line) for line in (made["dir"] / "decisions.jsonl").read_text().splitlines()]
-    generated = [d for d in decisions if d["stage"] == "generate" and d["action"] in ("generated", "generate")]
+    decisions = [
+        json.loads(line) for line in (made["dir"] / "decisions.jsonl").read_text().splitlines()
+    ]
+    generated = [
+        d
+        for d in decisions
+        if d["stage"] == "generate" and d["action"] in ("generated", "generate")
+    ]
     assert not generated, generated
     assert before  # clips were there to reuse
     assert abs(count_frames(made["final"]) / FPS - made["truth"].duration) <= 1 / FPS + 1e-6
@@ -105,7 +127,15 @@ def test_render_command_rerenders_timeline(made, tmp_path):
 
     out = tmp_path / "again.mp4"
     proc = subprocess.run(
-        [sys.executable, "-m", "mvagent.cli", "render", str(made["dir"] / "timeline.json"), "--out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "mvagent.cli",
+            "render",
+            str(made["dir"] / "timeline.json"),
+            "--out",
+            str(out),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

@@ -72,3 +72,20 @@ def share_identical(requests: list[ClipRequest]) -> tuple[list[ClipRequest], dic
             unique.append(req)
         uses[req.scene_index] = first[key]
     return unique, uses
+
+
+def continuity_waves(
+    requests: list[ClipRequest], storyboard: Storyboard
+) -> list[list[ClipRequest]]:
+    """Order generation for continuity: wave 0 needs nothing, wave k starts from the last
+    frame of a clip made in wave k-1 (scenes planned with reference="previous_last_frame")."""
+    follows = {s.index for s in storyboard.scenes if s.reference == "previous_last_frame"}
+    depth: dict[int, int] = {}
+    waves: list[list[ClipRequest]] = []
+    for req in sorted(requests, key=lambda r: r.scene_index):
+        i = req.scene_index
+        depth[i] = depth.get(i - 1, 0) + 1 if i in follows else 0
+        while len(waves) <= depth[i]:
+            waves.append([])
+        waves[depth[i]].append(req)
+    return waves

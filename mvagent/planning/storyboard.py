@@ -118,6 +118,8 @@ def plan_storyboard(
                     # Same group + position + length => same seed: repeats can share one clip.
                     seed=stable_int(seed, section.group, k, round(end - start, 1)) % 2**31,
                     clip_duration=caps.pick_duration(end - start),
+                    # Continue a long section from where its previous clip ended.
+                    reference="previous_last_frame" if caps.image_reference and k > 0 else "none",
                 )
             )
     return Storyboard(style=style, visual_bible=bible.describe(), scenes=scenes)

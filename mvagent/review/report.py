@@ -65,8 +65,10 @@ def render_report(
             f"| {sc.index} | {sc.section} | {_mmss(sc.start)}–{_mmss(sc.end)} | {sc.energy:.2f} "
             f"| {sc.motif} | {sc.camera} | {sc.clip_duration:.2f} | {source} | {prompt} |"
         )
-    paid = sum(c.paid_seconds for c in clips.values())
-    spend = sum(c.cost_usd for c in clips.values())
+    # Scenes can share one clip (a repeated chorus): count each file once.
+    distinct = {str(c.path): c for c in clips.values()}.values()
+    paid = sum(c.paid_seconds for c in distinct)
+    spend = sum(c.cost_usd for c in distinct)
     m = metrics
     lines += [
         "",

@@ -10,7 +10,9 @@ BPM = 120.0
 BEAT = 60 / BPM
 
 
-def _analysis(form=(("intro", 8), ("verse", 16), ("chorus", 16), ("verse", 16), ("chorus", 16), ("outro", 8))):
+def _analysis(
+    form=(("intro", 8), ("verse", 16), ("chorus", 16), ("verse", 16), ("chorus", 16), ("outro", 8)),
+):
     beats, sections, t = [], [], 0.0
     groups = {}
     for label, bars in form:
@@ -18,7 +20,9 @@ def _analysis(form=(("intro", 8), ("verse", 16), ("chorus", 16), ("verse", 16), 
         for _ in range(bars * 4):
             beats.append(round(t, 6))
             t += BEAT
-        sections.append(Section(start=start, end=t, label=label, group=groups.setdefault(label, len(groups))))
+        sections.append(
+            Section(start=start, end=t, label=label, group=groups.setdefault(label, len(groups)))
+        )
     energy = []
     for b in beats:
         sec = next(s for s in sections if s.start <= b < s.end)
@@ -103,3 +107,21 @@ def test_requests_carry_music_cues_relative_to_clip():
 
 def test_empty_analysis_gives_empty_storyboard():
     assert plan_storyboard(Analysis(duration=0.0, tempo_bpm=0.0)).scenes == []
+
+
+def test_continuity_chains_generate_in_waves():
+    from mvagent.planning.requests import continuity_waves
+
+    caps = Capabilities(durations_s=(4, 8), image_reference=True, price_per_second_usd=0.1)
+    a = _analysis()
+    sb = plan_storyboard(a, capabilities=caps)
+    followers = [s for s in sb.scenes if s.reference == "previous_last_frame"]
+    assert followers and all(sb.scenes[s.index - 1].section == s.section for s in followers)
+    reqs = clip_requests(sb, a, settings=RenderSettings(), capabilities=caps)
+    waves = continuity_waves(reqs, sb)
+    assert sum(len(w) for w in waves) == len(reqs)
+    placed = {r.scene_index: k for k, w in enumerate(waves) for r in w}
+    for s in followers:
+        assert placed[s.index] == placed[s.index - 1] + 1
+    no_ref = plan_storyboard(a)  # local: no image reference, one wave
+    assert len(continuity_waves(clip_requests(no_ref, a, settings=RenderSettings()), no_ref)) == 1
