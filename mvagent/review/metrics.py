@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mvagent.ffmpeg import count_frames, is_faststart, probe
+from mvagent.ffmpeg import is_faststart, probe
 from mvagent.models import Analysis, Timeline
 from mvagent.review.frames import read_gray_frames
 
@@ -48,9 +48,20 @@ def section_coverage(
     return hits / len(boundaries_s)
 
 
-def detect_hard_cuts(video: str | Path, *, fps: float, threshold: float = 28.0) -> list[float]:
-    """Frame times (s) where the picture jumps: mean absolute grey difference over `threshold`."""
-    frames = read_gray_frames(video).astype(np.int16)
+def detect_hard_cuts(
+    video: str | Path | None = None,
+    *,
+    fps: float,
+    threshold: float = 28.0,
+    frames: np.ndarray | None = None,
+) -> list[float]:
+    """Frame times (s) where the picture jumps: mean absolute grey difference over `threshold`.
+
+    Pass already decoded grey `frames` to avoid decoding `video` again.
+    """
+    if frames is None:
+        frames = read_gray_frames(video)
+    frames = frames.astype(np.int16)
     if len(frames) < 2:
         return []
     diff = np.abs(np.diff(frames, axis=0)).mean(axis=(1, 2))
@@ -85,7 +96,8 @@ def measure_output(
 ) -> OutputMetrics:
     """Read the video back and measure it against the analysis and its own timeline."""
     info = probe(video)
-    frames = count_frames(video)
+    grey = read_gray_frames(video)  # one decode serves the frame count and the cut check
+    frames = len(grey)
     fps = info.fps or timeline.fps
     duration = frames / fps
     cuts = cut_times(timeline)
@@ -94,7 +106,7 @@ def measure_output(
     hard = [s.start for s in timeline.shots[1:] if s.transition == "cut"]
     confirmed = 1.0
     if hard:
-        seen = detect_hard_cuts(video, fps=fps)
+        seen = detect_hard_cuts(fps=fps, frames=grey)
         confirmed = sum(_nearest_distance(c, seen) <= 1.0 / fps + 1e-6 for c in hard) / len(hard)
     return OutputMetrics(
         duration_s=round(duration, 4),
@@ -114,5 +126,5 @@ def measure_output(
             cut_on_beat_rate(cuts, analysis.beats, fps=fps, anticipation_s=anticipation_s), 4
         ),
         section_coverage=round(section_coverage(cuts, boundaries, beat_period_s=beat_period), 4),
-        hard_cuts_confirmed=round(confirmed, 4),
+        hard_cuts_confirmed=round(float(confirmed), 4),
     )
