@@ -18,7 +18,9 @@ def read_gray_frames(
     vf = f"scale={width}:{height}:flags=area,format=gray"
     if fps:
         vf = f"fps={fps}," + vf
-    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path), "-map", "0:v:0"]
+    # Skipping the deblocking filter halves h264 decode time and barely moves grey means.
+    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-skip_loop_filter", "all", "-i", str(path)]
+    cmd += ["-map", "0:v:0"]
     cmd += ["-vf", vf, "-f", "rawvideo", "-pix_fmt", "gray", "-"]
     proc = subprocess.run(cmd, capture_output=True)
     if proc.returncode != 0:
