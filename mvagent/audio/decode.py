@@ -18,9 +18,7 @@ from mvagent.ffmpeg import ffmpeg_exe
 _MIN_SAMPLES = 16
 
 
-def load_audio(
-    path: str | Path, *, sr: int = 22050, mono: bool = True
-) -> tuple[np.ndarray, int]:
+def load_audio(path: str | Path, *, sr: int = 22050, mono: bool = True) -> tuple[np.ndarray, int]:
     """Decode `path` resampled to `sr` Hz.
 
     Returns `(samples, sr)`: shape `(n,)` when `mono`, else `(channels, n)`; float32 in -1..1.
@@ -53,10 +51,8 @@ def load_audio(
     if channels == 0 or data.size < _MIN_SAMPLES * channels:
         raise AudioDecodeError(f"{p} decodes to no audio samples; re-export the song")
     samples = data[: data.size - data.size % channels].reshape(-1, channels).T
-    if mono:
-        out = samples[0] if channels == 1 else samples.mean(axis=0)
-    else:
-        out = samples
+    # Downmixing to mono here (not in ffmpeg) keeps one decode path for every layout.
+    out = (samples[0] if channels == 1 else samples.mean(axis=0)) if mono else samples
     out = np.ascontiguousarray(out, dtype=np.float32)
     if not np.all(np.isfinite(out)):
         out = np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)

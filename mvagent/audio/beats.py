@@ -1,0 +1,273 @@
+"""Beats: where a listener taps, at which level, and how fast.
+
+`track_beats` ties the steps together:
+1. onset envelopes (`onsets`) and the beat period (`tempo`);
+2. dynamic programming places beats that follow the envelope at the local period;
+3. the phase is checked (drums on the off-beat? swung eighths the wrong way round?);
+4. the level is checked against the drums (`adjust_level`);
+5. constant-tempo stretches become exact grids (`grid`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mvagent.audio.features import Features
+from mvagent.audio.grid import change_points, fit_segments, lay_grid
+from mvagent.audio.harmony import chord_novelty
+from mvagent.audio.onsets import Envelopes, accents, contrast, onset_envelopes
+from mvagent.audio.tempo import (
+    BACKBEAT_MARGIN,
+    MAX_BPM,
+    MIN_BPM,
+    backbeat_gain,
+    choose_period,
+    local_periods,
+    snare_autocorrelations,
+    tempogram,
+)
+
+SLOW_CONTRAST = 1.35  # beats / half-way points needed before a slower level is taken
+SLOW_KICK_CONTRAST = 1.3
+PHASE_TIE = 0.1  # |log on/off| of the percussive envelope below which other cues vote
+
+
+@dataclass(frozen=True)
+class BeatTrack:
+    beats_s: np.ndarray
+    tempo_bpm: float
+    tempo_changes: list[tuple[float, float]] = field(default_factory=list)  # (time_s, bpm)
+    steady: bool = True
+    subdivision: int = 2  # 3 when the beat divides in three (shuffle, swing, compound meter)
+
+
+def dp_beats(env: np.ndarray, period: np.ndarray, *, tightness: float = 120.0) -> np.ndarray:
+    """Beat frames maximising envelope at beats minus a penalty on deviating from `period`.
+
+    `period` gives the expected beat period (frames) at every frame.
+    """
+    n = len(env)
+    if n == 0:
+        return np.zeros(0, int)
+    score = env.astype(np.float64).copy()
+    back = np.full(n, -1, dtype=np.int64)
+    for t in range(n):
+        p = period[t]
+        hi = t - int(round(0.5 * p))
+        if hi < 0:
+            continue
+        lo = max(t - int(round(2.0 * p)), 0)
+        offs = t - np.arange(lo, hi + 1)
+        cand = score[lo : hi + 1] - tightness * np.log(offs / p) ** 2
+        j = int(np.argmax(cand))
+        if cand[j] > 0:
+            score[t] += cand[j]
+            back[t] = lo + j
+    tail = max(int(np.ceil(period[-1])), 1)
+    start = max(n - tail, 0)
+    t = start + int(np.argmax(score[start:]))
+    path = []
+    while t >= 0:
+        path.append(t)
+        t = int(back[t])
+    return np.array(path[::-1], dtype=int)
+
+
+def halve(beats_s: np.ndarray, env: np.ndarray, fps: float) -> np.ndarray:
+    """Every other beat, keeping the stronger parity."""
+    even, odd = beats_s[0::2], beats_s[1::2]
+    return even if accents(env, even, fps).mean() >= accents(env, odd, fps).mean() else odd
+
+
+def _double(beats_s: np.ndarray) -> np.ndarray:
+    mids = 0.5 * (beats_s[1:] + beats_s[:-1])
+    return np.sort(np.concatenate([beats_s, mids]))
+
+
+def every_beat(env: np.ndarray, beats_s: np.ndarray, fps: float) -> bool:
+    """A kick on (nearly) every beat and clearly less between: four-on-the-floor, surdo."""
+    on = accents(env, beats_s, fps)
+    if len(on) < 8:
+        return False
+    strong = on >= 0.5 * np.percentile(on, 90)
+    return bool(strong.mean() >= 0.6 and contrast(env, beats_s, fps) >= 1.3)
+
+
+def adjust_level(
+    beats_s: np.ndarray,
+    envs: Envelopes,
+    fps: float,
+    *,
+    snare_acf: list[np.ndarray],
+    ternary: bool,
+    backbeat_here: bool,
+    triple_bar: bool,
+) -> tuple[np.ndarray, int]:
+    """Halve or double the tempo of DP beats when the drums say so; returns (beats, factor).
+
+    - Slower when the slower level has a backbeat that this level lacks and no kick marks
+      every beat here (lo-fi swung sixteenths tracked at double speed), or, for straight
+      rhythms, when the slower level's beats clearly outweigh its off-beats overall and in
+      the bass (a piano or hi-hat eighth pulse over a slow groove).
+    - Faster when a slow, straight level's off-beats are as strong as its beats overall and
+      in the bass (a punk beat tracked at half speed).
+    """
+    if len(beats_s) < 16:
+        return beats_s, 1
+    period = float(np.median(np.diff(beats_s))) * fps
+    bpm = 60.0 * fps / period
+    slower = halve(beats_s, envs.onset, fps)
+    if 60.0 / np.median(np.diff(slower)) >= MIN_BPM:
+        # Slower needs every snare envelope to agree: a half-time feel, a jazz ride or a
+        # clave also put a hit on every other beat in one register.
+        gain = backbeat_gain(snare_acf, period, 2 * period, agree=True)
+        if gain >= BACKBEAT_MARGIN and not every_beat(envs.kick, beats_s, fps):
+            return slower, -2
+        if (
+            not ternary
+            and not backbeat_here
+            and not triple_bar
+            and contrast(envs.onset, slower, fps) >= SLOW_CONTRAST
+            and contrast(envs.kick, slower, fps) >= SLOW_KICK_CONTRAST
+        ):
+            return slower, -2
+    straight = not ternary and not backbeat_here and not triple_bar
+    if (
+        straight
+        and bpm < 100.0
+        and 2 * bpm <= MAX_BPM
+        and contrast(envs.onset, beats_s, fps) < 1.25
+        and contrast(envs.kick, beats_s, fps) < 1.25
+    ):
+        return _double(beats_s), 2
+    return beats_s, 1
+
+
+def _log_ratio(env: np.ndarray, a_s: np.ndarray, b_s: np.ndarray, fps: float) -> float:
+    on = accents(env, a_s, fps).mean()
+    off = accents(env, b_s, fps).mean()
+    return float(np.log(max(on, 1e-9) / max(off, 1e-9)))
+
+
+def correct_phase(
+    beats_s: np.ndarray,
+    envs: Envelopes,
+    fps: float,
+    *,
+    harmonic: np.ndarray,
+    harmonic_fps: float,
+    ternary: bool,
+) -> np.ndarray:
+    """Move the beats to the off-beat, or to another triplet position, when that fits better.
+
+    Straight rhythms: the percussive envelope decides; when it is nearly indifferent (funk,
+    where syncopated bass and guitar match the drums on the off-beats) the whole-signal flux,
+    kick, snare and chord changes vote together. Swung rhythms: the beat is where the pair of
+    triplet eighths is long-short (the shuffle convention), never short-long.
+    """
+    if len(beats_s) < 8:
+        return beats_s
+    period = float(np.median(np.diff(beats_s)))
+    env = envs.percussive
+    if ternary:
+
+        def swing_fit(frac: float) -> float:
+            at = lambda f: accents(env, beats_s + ((frac + f) % 1.0) * period, fps).mean()  # noqa: E731
+            return at(0.0) + at(2 / 3) - 2.0 * at(1 / 3)
+
+        levels = sorted(accents(env, beats_s + f * period, fps).mean() for f in (0.0, 1 / 3, 2 / 3))
+        if levels[1] >= 0.3 * levels[2]:  # two busy triplet positions: swung eighths
+            best = max((0.0, 1 / 3, 2 / 3), key=swing_fit)
+            return beats_s + best * period if best else beats_s
+        return beats_s
+
+    other = beats_s + 0.5 * period
+    score = _log_ratio(env, other, beats_s, fps)
+    if abs(score) < PHASE_TIE:
+        score = sum(_log_ratio(e, other, beats_s, fps) for e in (envs.rise, envs.kick, envs.snare))
+        if len(harmonic):
+            t_h = np.arange(len(harmonic)) / harmonic_fps
+            on = np.interp(beats_s, t_h, harmonic).mean()
+            off = np.interp(other, t_h, harmonic).mean()
+            score += float(np.log(max(off, 1e-9) / max(on, 1e-9)))
+    return other if score > 0 else beats_s
+
+
+def active_span(features: Features, *, floor_db: float = -50.0) -> tuple[float, float]:
+    """First and last time (s) the signal is within `floor_db` of its loud level."""
+    rms = features.rms
+    if len(rms) == 0 or rms.max() <= 0:
+        return 0.0, 0.0
+    ref = np.percentile(rms, 95)
+    on = np.flatnonzero(rms > ref * 10 ** (floor_db / 20))
+    if len(on) == 0:
+        return 0.0, 0.0
+    return on[0] / features.fps, on[-1] / features.fps
+
+
+def track_beats(features: Features, *, envs: Envelopes | None = None) -> BeatTrack:
+    """Beats (s), tempo and tempo changes of a song's features."""
+    fps = features.fps
+    empty = BeatTrack(beats_s=np.zeros(0), tempo_bpm=0.0)
+    start_s, end_s = active_span(features)
+    if end_s - start_s < 1.0:
+        return empty
+    envs = onset_envelopes(features) if envs is None else envs
+    choice = choose_period(envs, fps=fps)
+    period = choice.frames
+    if period <= 0:
+        return empty
+    centres, rows = tempogram(envs.onset, fps=fps)
+    local = local_periods(rows, period)
+    frames_s = np.arange(len(envs.onset)) / fps
+    per_frame = (
+        np.interp(frames_s, centres, local) if len(local) > 1 else np.full(len(frames_s), period)
+    )
+    beats = dp_beats(envs.onset, per_frame) / fps
+    beats = beats[(beats >= start_s - 0.05) & (beats <= end_s + 0.05)]
+    if len(beats) < 2:
+        return BeatTrack(beats_s=beats, tempo_bpm=60.0 * fps / period)
+    harmonic = chord_novelty(features.chroma + features.bass_chroma, fps=features.fps_harmony)
+    beats = correct_phase(
+        beats,
+        envs,
+        fps,
+        harmonic=harmonic,
+        harmonic_fps=features.fps_harmony,
+        ternary=choice.ternary,
+    )
+    snare_acf = snare_autocorrelations(envs, max_lag=int(round(4.5 * 60.0 * fps / MIN_BPM)))
+    beats, factor = adjust_level(
+        beats,
+        envs,
+        fps,
+        snare_acf=snare_acf,
+        ternary=choice.ternary,
+        backbeat_here=choice.backbeat,
+        triple_bar=choice.triple_bar,
+    )
+    local = local * 2 if factor == -2 else local / 2 if factor == 2 else local
+    segments = fit_segments(beats, change_points(beats, local / fps, centres))
+    dp_count = len(beats)
+    beats = lay_grid(beats, segments, (start_s, end_s))
+    if segments:
+        main = max(segments, key=lambda s: s.end_s - s.start_s)
+        tempo = 60.0 / main.period_s
+    else:
+        tempo = 60.0 / float(np.median(np.diff(beats)))
+    changes = []
+    for prev, seg in zip(segments, segments[1:], strict=False):
+        if abs(np.log(prev.period_s / seg.period_s)) > 0.02:
+            changes.append((round(float(seg.start_s), 3), round(60.0 / seg.period_s, 3)))
+    covered_s = sum(s.end_s - s.start_s for s in segments)
+    span_s = (beats[-1] - beats[0]) if len(beats) > 1 else 0.0
+    steady = not changes and len(segments) >= 1 and covered_s >= 0.8 * span_s and dp_count > 0
+    return BeatTrack(
+        beats_s=beats,
+        tempo_bpm=float(tempo),
+        tempo_changes=changes,
+        steady=steady,
+        subdivision=3 if choice.ternary else 2,
+    )

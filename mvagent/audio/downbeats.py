@@ -1,0 +1,182 @@
+"""Meter and downbeats: how many beats make a bar, and which beat is the one.
+
+Bars are found from beat-synchronous evidence: chords and bass notes change on the first
+beat of a bar, the kick drum favours it and the snare avoids it. For each meter (3/4, 4/4,
+and 6/8 counted in eighths) and each bar phase, the profile of that evidence over bar
+positions is scored by how much the first position stands out; the best pair wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mvagent.audio.features import Features
+from mvagent.audio.onsets import Envelopes, accents
+
+METERS = (3, 4, 6)
+# Weights of the cues in the downbeat score (z-scored per song).
+_W_CHORD, _W_BASS, _W_KICK, _W_SNARE = 1.0, 0.5, 0.5, 0.4
+
+
+@dataclass(frozen=True)
+class Bars:
+    meter: int  # beats per bar
+    downbeats_s: np.ndarray
+    first_index: int  # index into the beats of the first downbeat
+
+
+def _beat_sync(matrix: np.ndarray, beats_s: np.ndarray, fps: float) -> np.ndarray:
+    """Mean of each column-range between consecutive beats: (rows, beats) array."""
+    n = matrix.shape[1]
+    edges = np.clip(
+        np.round(np.append(beats_s, beats_s[-1] + np.median(np.diff(beats_s))) * fps), 0, n
+    )
+    edges = edges.astype(int)
+    cs = np.cumsum(np.pad(matrix, ((0, 0), (1, 0))), axis=1)
+    lo, hi = edges[:-1], np.maximum(edges[1:], edges[:-1] + 1)
+    hi = np.minimum(hi, n)
+    lo = np.minimum(lo, hi - 1)
+    return (cs[:, hi] - cs[:, lo]) / np.maximum(hi - lo, 1)
+
+
+def _change(sync: np.ndarray, *, context: int = 2) -> np.ndarray:
+    """Per beat: cosine distance between the mean vectors of the `context` beats before it
+    and the `context` beats from it on. Two-beat context hears chords that last a bar and
+    not a walking bass that moves every beat."""
+    n = sync.shape[1]
+    cs = np.cumsum(np.pad(sync, ((0, 0), (1, 0))), axis=1)
+    out = np.zeros(n)
+    for i in range(1, n):
+        lo, hi = max(i - context, 0), min(i + context, n)
+        before = cs[:, i] - cs[:, lo]
+        after = cs[:, hi] - cs[:, i]
+        den = np.linalg.norm(before) * np.linalg.norm(after)
+        out[i] = 1.0 - float(before @ after) / den if den > 1e-12 else 0.0
+    return out
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    sd = x.std()
+    return (x - np.median(x)) / sd if sd > 1e-9 else np.zeros_like(x)
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """Per-beat cues, each z-scored over the song."""
+
+    chord: np.ndarray  # chord change at this beat (two-beat context)
+    bass: np.ndarray  # bass-note change
+    kick: np.ndarray
+    snare: np.ndarray
+
+    @property
+    def combined(self) -> np.ndarray:
+        """How much each beat looks like the first beat of a bar."""
+        return (
+            _W_CHORD * self.chord
+            + _W_BASS * self.bass
+            + _W_KICK * self.kick
+            - _W_SNARE * self.snare
+        )
+
+    @property
+    def harmonic(self) -> np.ndarray:
+        return _W_CHORD * self.chord + _W_BASS * self.bass
+
+    @property
+    def drums(self) -> np.ndarray:
+        return self.kick - self.snare
+
+
+def downbeat_evidence(beats_s: np.ndarray, features: Features, envs: Envelopes) -> _Evidence:
+    fh = features.fps_harmony
+    return _Evidence(
+        chord=_z(_change(_beat_sync(features.chroma, beats_s, fh))),
+        bass=_z(_change(_beat_sync(features.bass_chroma, beats_s, fh))),
+        kick=_z(accents(envs.kick, beats_s, features.fps)),
+        snare=_z(accents(envs.snare, beats_s, features.fps)),
+    )
+
+
+def _profile(x: np.ndarray, meter: int, phase: int) -> np.ndarray | None:
+    x = x[phase:]
+    n = len(x) // meter
+    return x[: n * meter].reshape(n, meter).mean(axis=0) if n >= 2 else None
+
+
+def _profile_score(x: np.ndarray, meter: int, phase: int) -> float:
+    """How much bar position 0 stands out over the others when bars start at `phase`."""
+    prof = _profile(x, meter, phase)
+    return -np.inf if prof is None else float(prof[0] - prof[1:].mean())
+
+
+def _phase_in_four(ev: _Evidence) -> int:
+    """Downbeat phase in 4/4: chords change on beat 1 (bass lines are left out here: a walking
+    bass moves every beat); the drums (kick on 1 and 3, snare on 2 and 4) pick the pair."""
+    drums = _profile(ev.drums, 4, 0)
+    chord = _profile(ev.chord, 4, 0)
+    if drums is None or chord is None:
+        return 0
+    pair = drums + np.roll(drums, -2)  # pair[p]: evidence that p and p+2 are kick beats
+    score = 0.25 * (pair - np.roll(pair, -1)) + (chord - chord.mean())
+    return int(np.argmax(score))
+
+
+def find_bars(
+    beats_s: np.ndarray,
+    features: Features,
+    envs: Envelopes,
+    *,
+    meters: tuple[int, ...] = METERS,
+    change_times_s: tuple[float, ...] = (),
+) -> Bars:
+    """Meter and downbeats of tracked beats.
+
+    The meter is chosen once for the song; the bar phase is chosen again after each tempo
+    change (`change_times_s`), where a beat may have been gained or lost between grids.
+    """
+    if len(beats_s) < 4:
+        return Bars(meter=4, downbeats_s=beats_s[:1].copy(), first_index=0)
+    ev = downbeat_evidence(beats_s, features, envs)
+    combined = ev.combined
+    scores = {m: max((_profile_score(combined, m, p), p) for p in range(m)) for m in meters}
+    # Prefer the common meter a little: 4/4 needs less evidence than 3/4 or 6/8.
+    candidates = {m: sc + (0.1 if m == 4 else 0.0) for m, (sc, _) in scores.items()}
+    if 6 in candidates and 3 in candidates and not _compound(ev, scores):
+        del candidates[6]
+    meter = max(candidates, key=candidates.get)
+    cuts = [0] + [int(np.searchsorted(beats_s, t - 1e-3)) for t in change_times_s] + [len(beats_s)]
+    downbeats: list[np.ndarray] = []
+    first = 0
+    for k, (u, v) in enumerate(zip(cuts, cuts[1:], strict=False)):
+        if v - u < 2 * meter:
+            continue
+        part = _slice(ev, u, v)
+        if meter == 4:
+            phase = _phase_in_four(part)
+        else:
+            phase = max(range(meter), key=lambda p: _profile_score(part.combined, meter, p))
+        if k == 0:
+            first = phase
+        downbeats.append(beats_s[u + phase : v : meter])
+    db = np.concatenate(downbeats) if downbeats else beats_s[:0]
+    return Bars(meter=meter, downbeats_s=db.copy(), first_index=first)
+
+
+def _slice(ev: _Evidence, u: int, v: int) -> _Evidence:
+    return _Evidence(chord=ev.chord[u:v], bass=ev.bass[u:v], kick=ev.kick[u:v], snare=ev.snare[u:v])
+
+
+def _compound(ev: _Evidence, scores: dict[int, tuple[float, int]]) -> bool:
+    """6/8 rather than two bars of 3/4: bar position 0 stands out much more in sixes than in
+    threes, and the snare marks the half bar (beat 4 of 6), where a waltz has a downbeat."""
+    s6, phase = scores[6]
+    s3 = max(scores[3][0], 1e-6)
+    snare = _profile(ev.snare, 6, phase)
+    if snare is None:
+        return False
+    # Only the half bar: a 4/4 backbeat puts the snare on every other beat (1, 3 and 5 here).
+    half_bar_snare = snare[3] > snare.mean() and snare[3] > max(snare[1], snare[5]) + 0.5
+    return s6 >= 1.3 * s3 and half_bar_snare

@@ -1,0 +1,76 @@
+"""Tempo, beats and downbeats on synthetic grooves with a known answer."""
+
+from __future__ import annotations
+
+import mir_eval
+import numpy as np
+import pytest
+
+from mvagent.audio.beats import track_beats
+from mvagent.audio.downbeats import find_bars
+from mvagent.audio.features import compute_features
+from mvagent.audio.onsets import onset_envelopes
+from tests.audio import synth
+
+
+def _track(y):
+    features = compute_features(y, synth.SR)
+    envs = onset_envelopes(features)
+    return features, envs, track_beats(features, envs=envs)
+
+
+def _f(ref, est):
+    return mir_eval.beat.f_measure(mir_eval.beat.trim_beats(ref), mir_eval.beat.trim_beats(est))
+
+
+@pytest.mark.parametrize("bpm", [72.0, 100.0, 128.0, 171.0])
+def test_tempo_precision_and_beats(rng, bpm):
+    y, truth = synth.groove(rng, bpm=bpm, bars=20)
+    _, _, track = _track(y)
+    assert abs(track.tempo_bpm - bpm) < 0.1  # sub-BPM precision on a steady groove
+    assert _f(truth, track.beats_s) >= 0.98
+    assert track.steady and not track.tempo_changes
+
+
+def test_offbeat_bass_does_not_pull_the_beat_to_the_offbeat(rng):
+    # The house trap: a loud bass note on every off-beat.
+    y, truth = synth.groove(rng, bpm=128.0, bars=24, offbeat_bass=True)
+    _, _, track = _track(y)
+    assert abs(track.tempo_bpm - 128.0) < 0.1
+    assert _f(truth, track.beats_s) >= 0.98
+
+
+def test_tempo_change_is_followed_and_reported(rng):
+    a, beats_a = synth.groove(rng, bpm=100.0, bars=16)
+    b, beats_b = synth.groove(rng, bpm=124.0, bars=16, start_s=0.0)
+    cut = int(round((beats_a[-1] + 60.0 / 100.0) * synth.SR))
+    y = np.concatenate([a[:cut], b])
+    truth = np.concatenate([beats_a, beats_b + cut / synth.SR])
+    _, _, track = _track(y)
+    assert _f(truth, track.beats_s) >= 0.95
+    assert track.tempo_changes, "the change from 100 to 124 BPM was not reported"
+    when, bpm = track.tempo_changes[0]
+    assert abs(when - cut / synth.SR) < 2.0 and abs(bpm - 124.0) < 1.0
+    assert not track.steady
+
+
+@pytest.mark.parametrize("meter", [3, 4])
+def test_meter_and_downbeats(rng, meter):
+    y, truth = synth.groove(rng, bpm=120.0, bars=24, meter=meter)
+    features, envs, track = _track(y)
+    bars = find_bars(track.beats_s, features, envs)
+    assert bars.meter == meter
+    downbeats = truth[::meter]
+    assert mir_eval.beat.f_measure(downbeats, bars.downbeats_s) >= 0.95
+
+
+def test_silence_has_no_beats():
+    y = np.zeros(10 * synth.SR, np.float32)
+    _, _, track = _track(y)
+    assert len(track.beats_s) == 0 and track.tempo_bpm == 0.0
+
+
+def test_white_noise_does_not_crash(rng):
+    y = rng.normal(0, 0.1, 6 * synth.SR).astype(np.float32)
+    _, _, track = _track(y)
+    assert np.all(np.diff(track.beats_s) > 0)
