@@ -42,7 +42,15 @@ def main() -> None:
         stages = {}
         for line in (out / "demo" / "report.md").read_text().splitlines():
             parts = [p.strip() for p in line.strip("|").split("|")]
-            if len(parts) == 2 and parts[0] in ("ingest", "analyse", "plan", "generate", "edit", "evaluate", "publish"):
+            if len(parts) == 2 and parts[0] in (
+                "ingest",
+                "analyse",
+                "plan",
+                "generate",
+                "edit",
+                "evaluate",
+                "publish",
+            ):
                 stages[parts[0]] = float(parts[1])
     print(f"song duration          {song:7.2f} s")
     print(f"demo, first run        {cold:7.2f} s  ratio {cold / song:.2f} of real time")

@@ -26,12 +26,13 @@ _FULL_FORM: tuple[tuple[str, int, frozenset[str]], ...] = (
     ("chorus", 8, frozenset({"kick", "snare", "hats", "bass", "chords", "lead", "clap"})),
     ("outro", 4, frozenset({"chords", "kick"})),
 )
-# For tests: the same instruments, 12 bars (about 25 s at the default tempo).
+# For tests: the same instruments, 24 bars (about 50 s at the default tempo); sections of
+# four bars or more, as in real songs.
 _SHORT_FORM = (
-    ("intro", 2, _FULL_FORM[0][2]),
-    ("verse", 4, _FULL_FORM[1][2]),
-    ("chorus", 4, _FULL_FORM[2][2]),
-    ("outro", 2, _FULL_FORM[5][2]),
+    ("intro", 4, _FULL_FORM[0][2]),
+    ("verse", 8, _FULL_FORM[1][2]),
+    ("chorus", 8, _FULL_FORM[2][2]),
+    ("outro", 4, _FULL_FORM[5][2]),
 )
 # A minor: Am F C G, one chord per bar (MIDI note numbers of the triads).
 _PROGRESSION = ((57, 60, 64), (53, 57, 60), (48, 52, 55), (55, 59, 62))
@@ -114,7 +115,7 @@ def synthesize_demo_song(
 ) -> DemoTruth:
     """Write the demo song to `path` (16-bit 44.1 kHz stereo WAV) and return its ground truth.
 
-    "full" lasts about 83 s at the default tempo, "short" about 26 s.
+    "full" lasts about 83 s at the default tempo, "short" about 50 s.
     The same arguments give the same bytes.
     """
     plan = _FULL_FORM if form == "full" else _SHORT_FORM

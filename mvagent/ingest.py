@@ -27,7 +27,9 @@ AUDIO_SUFFIXES = {
 
 
 # Letters NFKD does not split into ASCII.
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L"})
+_LIGATURES = str.maketrans(
+    {"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L"}
+)
 
 
 def slugify(text: str) -> str:

@@ -6,9 +6,8 @@ from mvagent import telemetry
 
 def test_spans_are_written_as_json_lines(tmp_path):
     telemetry.write_trace(tmp_path / "old.jsonl")  # drop spans from earlier tests
-    with telemetry.span("stage.outer", song="x"):
-        with telemetry.span("stage.inner"):
-            time.sleep(0.01)
+    with telemetry.span("stage.outer", song="x"), telemetry.span("stage.inner"):
+        time.sleep(0.01)
     n = telemetry.write_trace(tmp_path / "trace.jsonl")
     rows = [json.loads(line) for line in (tmp_path / "trace.jsonl").read_text().splitlines()]
     assert n == 2 and [r["name"] for r in rows] == ["stage.outer", "stage.inner"]

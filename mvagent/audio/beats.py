@@ -32,6 +32,10 @@ from mvagent.audio.tempo import (
 SLOW_CONTRAST = 1.35  # beats / half-way points needed before a slower level is taken
 SLOW_KICK_CONTRAST = 1.3
 PHASE_TIE = 0.1  # |log on/off| of the percussive envelope below which other cues vote
+# Kick and snare both this decisive (log on/off) outvote a percussive envelope that leans
+# the other way by less than PHASE_DRUMS_OVERRIDE: off-beat hats over a kick/snare groove.
+DRUMS_DECISIVE = 2.0
+PHASE_DRUMS_OVERRIDE = 0.5
 
 
 @dataclass(frozen=True)
@@ -185,6 +189,12 @@ def correct_phase(
 
     other = beats_s + 0.5 * period
     score = _log_ratio(env, other, beats_s, fps)
+    drums = [_log_ratio(e, other, beats_s, fps) for e in (envs.kick, envs.snare)]
+    if abs(score) < PHASE_DRUMS_OVERRIDE:
+        if min(drums) > DRUMS_DECISIVE:
+            return other
+        if max(drums) < -DRUMS_DECISIVE:
+            return beats_s
     if abs(score) < PHASE_TIE:
         score = sum(_log_ratio(e, other, beats_s, fps) for e in (envs.rise, envs.kick, envs.snare))
         if len(harmonic):

@@ -265,8 +265,16 @@ def label_sections(
             - 1.0 * (g == repeated[0] and len(repeated) > 1)
         )
 
-    chorus = max(repeated, key=chorus_score) if repeated else None
-    verse = next((g for g in repeated if g != chorus), None)
+    if repeated:
+        chorus = max(repeated, key=chorus_score) if repeated else None
+        verse = next((g for g in repeated if g != chorus), None)
+    else:
+        # Nothing repeats (a short or through-composed song): the loudest middle part is
+        # the chorus and the first other one the verse, rather than calling all "bridge".
+        singles = list(dict.fromkeys(groups[i] for i in inner))
+        first = {g: next(i for i in inner if groups[i] == g) for g in singles}
+        chorus = max(singles, key=lambda g: loud[first[g]]) if len(singles) >= 2 else None
+        verse = next((g for g in singles if g != chorus), None)
     labels = [""] * n
     for i in range(n):
         g = groups[i]

@@ -1,9 +1,8 @@
 import pytest
 
-from mvagent.models import Analysis, Mood, Section
+from mvagent.models import Analysis, Mood, RenderSettings, Section
 from mvagent.planning.requests import clip_requests, share_identical
 from mvagent.planning.storyboard import plan_storyboard, split_section
-from mvagent.models import RenderSettings
 from mvagent.providers.base import Capabilities
 
 BPM = 120.0
@@ -42,7 +41,7 @@ def test_scenes_tile_the_song_and_respect_sections():
     a = _analysis()
     sb = plan_storyboard(a, style="neon city at night")
     assert sb.scenes[0].start == 0 and sb.scenes[-1].end == pytest.approx(a.duration)
-    for prev, nxt in zip(sb.scenes, sb.scenes[1:]):
+    for prev, nxt in zip(sb.scenes, sb.scenes[1:], strict=False):
         assert prev.end == nxt.start
     starts = {round(s.start, 3) for s in sb.scenes}
     for sec in a.sections:
