@@ -31,3 +31,19 @@ def test_demo_song(tmp_path, tempo):
         if near:
             by_label.setdefault(label, set()).add(near[0].group)
     assert len(by_label.get("verse", {0})) == 1 and len(by_label.get("chorus", {0})) == 1
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_short_demo_with_offbeat_hat_intro_keeps_the_beat(tmp_path, seed):
+    """The intro has only chords and off-beat hats; the drums that follow fix the phase.
+
+    This locked onto the off-beat before kick and snare could outvote the hats.
+    """
+    truth = demo.synthesize_demo_song(tmp_path / "s.wav", seed=seed, form="short")
+    a = analyze(tmp_path / "s.wav")
+    ref = mir_eval.beat.trim_beats(np.array(truth.beats))
+    assert mir_eval.beat.f_measure(ref, mir_eval.beat.trim_beats(np.array(a.beats))) >= 0.97
+    starts = [s.start for s in a.sections]
+    for start, _end, _label in truth.sections[1:]:
+        assert min(abs(start - s) for s in starts) <= 0.5
+    assert [s.label for s in a.sections] == ["intro", "verse", "chorus", "outro"]
