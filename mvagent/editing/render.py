@@ -29,12 +29,13 @@ from mvagent.editing.conform import (
     shot_pads,
 )
 from mvagent.editing.graph import FilterGraph, quote_value, seconds
-from mvagent.editing.subtitles import to_ass, to_srt, write_text_atomic
+from mvagent.editing.subtitles import to_ass, to_srt
 from mvagent.editing.timeline import ShotFrames, check_timeline, frame_layout, resolve
 from mvagent.editing.titles import FONT_FILE, draw_card
 from mvagent.editing.transitions import join_shots, make_transition
 from mvagent.errors import BadInputError, FFmpegError, MvagentError, TimelineError
 from mvagent.ffmpeg import MediaInfo, ffmpeg_exe, probe
+from mvagent.fileio import write_text_atomic
 from mvagent.models import Shot, Timeline
 
 AUDIO_BITRATE_KBPS = 256

@@ -6,10 +6,6 @@ becomes a soft `mov_text` track; both files are also written beside the video.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
 from mvagent.editing.titles import FONT_FAMILY
 from mvagent.models import LyricLine
 
@@ -105,16 +101,3 @@ def to_srt(lyrics: list[LyricLine]) -> str:
             continue
         cues.append(f"{len(cues) + 1}\n{srt_time(line.start)} --> {srt_time(line.end)}\n{text}\n")
     return "\n".join(cues)
-
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write `text` to `path` through a temp file in the same folder, then rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from pydantic import ValidationError
 
 from mvagent.editing.transitions import make_transition
 from mvagent.errors import TimelineError
+from mvagent.fileio import write_text_atomic
 from mvagent.models import Timeline
 
 
@@ -73,18 +73,8 @@ def load_timeline(path: Path) -> Timeline:
 
 def save_timeline(timeline: Timeline, path: Path) -> Path:
     """Write `timeline` as indented JSON, atomically (temp file, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = timeline.model_dump_json(indent=2, exclude_none=True) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomic(path, text)
 
 
 def _first_problem(exc: ValidationError) -> str:
