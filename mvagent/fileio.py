@@ -10,12 +10,31 @@ from pathlib import Path
 from pydantic import BaseModel
 
 
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def temp_beside(dest: str | Path, *, suffix: str = ".tmp") -> Path:
+    """A new empty temp file in `dest`'s folder (so a rename onto `dest` is atomic).
+
+    mkstemp makes it owner-only (0600); it gets the usual permissions instead, since it
+    becomes the user's output file and other tools (a web server, a container) read it.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=suffix)
+    os.close(fd)
+    os.chmod(name, _default_mode())
+    return Path(name)
+
+
 def write_text_atomic(path: str | Path, text: str) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = temp_beside(path)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)
     except BaseException:

@@ -35,7 +35,7 @@ from mvagent.editing.titles import FONT_FILE, draw_card
 from mvagent.editing.transitions import join_shots, make_transition
 from mvagent.errors import BadInputError, FFmpegError, MvagentError, TimelineError
 from mvagent.ffmpeg import MediaInfo, ffmpeg_exe, probe
-from mvagent.fileio import write_text_atomic
+from mvagent.fileio import temp_beside, write_text_atomic
 from mvagent.models import Shot, Timeline
 
 AUDIO_BITRATE_KBPS = 256
@@ -242,11 +242,7 @@ def render_timeline(
     check_timeline(timeline, base_dir=base_dir)
     _container_for(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(
-        prefix=f".{out.stem}.", suffix=f".rendering{out.suffix}", dir=out.parent
-    )
-    os.close(fd)
-    tmp_out = Path(name)
+    tmp_out = temp_beside(out, suffix=f".rendering{out.suffix}")
     with tempfile.TemporaryDirectory(prefix="mvagent-render-") as work:
         job = build_render(timeline, base_dir=base_dir, out=tmp_out, workdir=Path(work))
         try:

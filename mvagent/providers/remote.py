@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from mvagent.errors import ConfigError
+from mvagent.fileio import temp_beside
 
 # --------------------------------------------------------------------------- secrets
 
@@ -79,9 +80,7 @@ def atomic_path(dest: Path) -> Iterator[Path]:
     """Yield a temp path next to `dest`; it replaces `dest` only if the block succeeds."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = temp_beside(dest, suffix=".part")
     try:
         yield tmp
         os.replace(tmp, dest)

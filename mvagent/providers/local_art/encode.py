@@ -17,6 +17,7 @@ import numpy as np
 
 from mvagent.errors import FFmpegError
 from mvagent.ffmpeg import ffmpeg_exe
+from mvagent.fileio import temp_beside
 
 
 def encode_args(
@@ -110,9 +111,7 @@ def frame_sink(
     On any error the partial file is removed and `dest` is left as it was.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".mp4", dir=dest.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = temp_beside(dest, suffix=".mp4")
     args = encode_args(
         src_size=src_size, size=size, fps=fps, n_frames=n_frames, crf=crf, preset=preset, out=tmp
     )
