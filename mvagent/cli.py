@@ -71,6 +71,9 @@ def make(song: str | None, demo: bool, verbose: bool, **opts: object) -> None:
         _fail("no song given: pass a song file, a URL, suno:ID, or --demo")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Prefect is an implementation detail here: no usage telemetry unless the user opts in
+    # (DO_NOT_TRACK=0).
+    os.environ.setdefault("DO_NOT_TRACK", "1")
     # On a busy 2-core machine the temporary server can take longer than Prefect's 20 s default.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     # The one place the engine reaches into Prefect, lazily: `make` runs the flow.
