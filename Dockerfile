@@ -13,9 +13,10 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY requirements.lock pyproject.toml README.md ./
+# The runtime lock: the same versions as requirements.lock, without the test tools.
+COPY requirements-runtime.lock pyproject.toml README.md ./
 RUN pip install --no-cache-dir "uv==0.13.8" \
- && uv pip sync --system --no-cache requirements.lock
+ && uv pip sync --system --no-cache requirements-runtime.lock
 
 COPY mvagent ./mvagent
 COPY tasks ./tasks

@@ -40,6 +40,7 @@ format: install
 # Re-resolve the lock after changing pyproject.toml dependencies.
 lock:
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock -q
+	$(UV) pip compile pyproject.toml --python-version 3.11 -c requirements.lock -o requirements-runtime.lock -q
 
 bench: install
 	$(BIN)/python benchmarks/demo.py
