@@ -10,7 +10,7 @@ from pathlib import Path
 from prefect import flow, unmapped
 
 from flows.params import SongInput, VideoOptions
-from mvagent import telemetry
+from mvagent import progress, telemetry
 from mvagent.decisions import DecisionLog
 from mvagent.models import Clip
 from mvagent.planning.requests import continuity_waves, share_identical
@@ -62,6 +62,7 @@ def music_video(
 
     with stage("generate", timings):
         unique, uses = share_identical(requests)
+        progress.expect("generate", len(unique))
         common = dict(
             settings=unmapped(gen),
             clips_dir=unmapped(str(song_dir / "clips")),

@@ -33,3 +33,23 @@ def report(stage: str, fraction: float, message: str = "") -> None:
         listeners = list(_listeners)
     for listener in listeners:
         listener(stage, max(0.0, min(1.0, fraction)), message)
+
+
+_counts: dict[str, list[int]] = {}
+
+
+def expect(stage: str, total: int) -> None:
+    """Announce that `stage` will `advance` `total` times (e.g. one per clip)."""
+    with _lock:
+        _counts[stage] = [0, max(total, 1)]
+
+
+def advance(stage: str, message: str = "") -> None:
+    """One more unit of `stage` done; reports the new fraction (no-op without `expect`)."""
+    with _lock:
+        count = _counts.get(stage)
+        if count is None:
+            return
+        count[0] += 1
+        fraction = count[0] / count[1]
+    report(stage, fraction, message)

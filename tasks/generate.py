@@ -29,6 +29,7 @@ from typing import Any
 from prefect import task
 from prefect.tasks import exponential_backoff
 
+from mvagent import progress
 from mvagent.decisions import DecisionLog
 from mvagent.errors import BadInputError, BudgetExceededError
 from mvagent.models import Clip, ClipRequest, GenerationSettings
@@ -222,6 +223,7 @@ def generate_clip_task(
         cache=_cache(cache_block),
         limiter=provider_limiter(concurrency=settings.concurrency, rate_per_minute=rate),
     )
+    progress.advance("generate", f"scene {clip.scene_index}" + (" (cached)" if clip.cached else ""))
     try:
         from prefect import get_run_logger
 
