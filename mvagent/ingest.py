@@ -6,6 +6,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from mvagent.audio.decode import check_audio_file
 from mvagent.errors import AudioDecodeError, BadInputError, FFmpegError
 from mvagent.ffmpeg import probe
 from mvagent.models import Song
@@ -73,14 +74,8 @@ def check_audio(path: Path) -> None:
 def ingest_file(
     path: str | Path, *, title: str = "", artist: str = "", lyrics_path: str | Path | None = None
 ) -> Song:
-    """Check a local song file exists and is non-empty; decoding errors surface in analysis."""
-    p = Path(path).expanduser()
-    if not p.exists():
-        raise BadInputError(f"song file not found: {p} (check the path)")
-    if p.is_dir():
-        raise BadInputError(f"{p} is a folder; give a song file (wav, mp3, flac, ogg, m4a)")
-    if p.stat().st_size == 0:
-        raise BadInputError(f"song file is empty: {p} (re-export or re-download it)")
+    """Check a local song file exists, is non-empty and holds audio ffmpeg can read."""
+    p = check_audio_file(path)
     check_audio(p)
     lyrics = None
     if lyrics_path:

@@ -18,6 +18,18 @@ from mvagent.ffmpeg import ffmpeg_exe
 _MIN_SAMPLES = 16
 
 
+def check_audio_file(path: str | Path) -> Path:
+    """`path` as a Path if it names a non-empty file; else `AudioDecodeError` saying what to do."""
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise AudioDecodeError(f"audio file not found: {p}; check the path")
+    if p.is_dir():
+        raise AudioDecodeError(f"{p} is a folder, not an audio file; pass the song file itself")
+    if p.stat().st_size == 0:
+        raise AudioDecodeError(f"{p} is empty (0 bytes); re-download or re-export the song")
+    return p
+
+
 def load_audio(path: str | Path, *, sr: int = 22050, mono: bool = True) -> tuple[np.ndarray, int]:
     """Decode `path` resampled to `sr` Hz.
 
@@ -25,13 +37,7 @@ def load_audio(path: str | Path, *, sr: int = 22050, mono: bool = True) -> tuple
     Raises `AudioDecodeError` (one line: what is wrong, what to do) when the file is missing,
     empty, not audio or too corrupt to decode.
     """
-    p = Path(path)
-    if not p.exists():
-        raise AudioDecodeError(f"audio file not found: {p}; check the path")
-    if p.is_dir():
-        raise AudioDecodeError(f"{p} is a folder, not an audio file; pass the song file itself")
-    if p.stat().st_size == 0:
-        raise AudioDecodeError(f"{p} is empty (0 bytes); re-download or re-export the song")
+    p = check_audio_file(path)
     if not 1000 <= sr <= 384000:
         raise AudioDecodeError(f"sample rate {sr} Hz is out of range; use 8000..192000")
 
