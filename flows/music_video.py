@@ -87,14 +87,15 @@ def music_video(
             verdicts = review_clip.map(
                 made, expected_duration_s=[r.duration_s for r in unique]
             ).result()
-            weak = [r for r, v in zip(unique, verdicts, strict=True) if not v.ok]
+            # A weak clip is made again once, as a new take (the seed is part of its cache key).
+            retried = []
             for r, v in zip(unique, verdicts, strict=True):
                 if not v.ok:
                     DecisionLog(decisions).record(
                         "review", "regenerate", "; ".join(v.reasons), scene_index=r.scene_index
                     )
-            if weak:
-                retried = [r.model_copy(update={"seed": r.seed + 1}) for r in weak]
+                    retried.append(r.model_copy(update={"seed": r.seed + 1}))
+            if retried:
                 by_scene.update(
                     {c.scene_index: c for c in generate_clip_task.map(retried, **common).result()}
                 )
