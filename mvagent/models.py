@@ -85,6 +85,11 @@ class Analysis(_Model):
         default_factory=list, description="(time_s, bpm) where the tempo changes"
     )
 
+    def mean_energy(self, start_s: float, end_s: float) -> float:
+        """Mean energy of the beats in `[start_s, end_s)`; `energy_at(start_s)` if none fall there."""
+        values = [e for b, e in zip(self.beats, self.energy, strict=False) if start_s <= b < end_s]
+        return sum(values) / len(values) if values else self.energy_at(start_s)
+
     def energy_at(self, time_s: float) -> float:
         """Energy of the beat that contains `time_s` (0.5 when unknown)."""
         if not self.beats or not self.energy:

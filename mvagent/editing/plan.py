@@ -207,12 +207,7 @@ def _energy(analysis: Analysis, start_s: float, end_s: float, *, default: float)
     """Mean per-beat energy over `[start_s, end_s)`; `default` when the analysis has none."""
     if not analysis.energy or not analysis.beats:
         return default
-    values = [
-        analysis.energy[i]
-        for i, b in enumerate(analysis.beats[: len(analysis.energy)])
-        if start_s <= b < end_s
-    ]
-    return sum(values) / len(values) if values else analysis.energy_at(start_s)
+    return analysis.mean_energy(start_s, end_s)
 
 
 # --------------------------------------------------------------------------- footage

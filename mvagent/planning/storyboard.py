@@ -49,13 +49,6 @@ def split_section(
     return chunks
 
 
-def _mean_energy(analysis: Analysis, start: float, end: float) -> float:
-    vals = [e for b, e in zip(analysis.beats, analysis.energy, strict=False) if start <= b < end]
-    if not vals:
-        return analysis.energy_at(start)
-    return round(sum(vals) / len(vals), 3)
-
-
 def plan_storyboard(
     analysis: Analysis,
     *,
@@ -84,7 +77,7 @@ def plan_storyboard(
             section, downbeats=analysis.downbeats, max_len_s=max_len, min_len_s=min_len
         )
         for k, (start, end) in enumerate(chunks):
-            energy = _mean_energy(analysis, start, end)
+            energy = round(analysis.mean_energy(start, end), 3)
             motif = bible.motif_by_group.get(section.group, "waves")
             shift = section.group % len(bible.palette)
             palette = list(bible.palette[shift:] + bible.palette[:shift])
