@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -157,9 +157,7 @@ def test_scheduler_creates_watch_suno_runs_that_complete(team):
         assert runs[0].auto_scheduled, "the run was not created by the scheduler"
         first = min(runs, key=lambda r: r.expected_start_time)
         # The next slot may be minutes away: make the scheduler's run due now.
-        client.set_flow_run_state(
-            first.id, Scheduled(scheduled_time=datetime.now(timezone.utc)), force=True
-        )
+        client.set_flow_run_state(first.id, Scheduled(scheduled_time=datetime.now(UTC)), force=True)
         assert _wait_state(client, first.id, timeout_s=180) == "COMPLETED"
     log = (team["root"] / "server.log").read_text()
     assert "bulk DML" not in log and "InvalidRequestError" not in log
