@@ -141,6 +141,7 @@ class JobState:
     urls: tuple[str, ...] = ()
     error: str = ""
     code: str = ""
+    retryable: bool = False  # a failure on the vendor's side (unbilled), worth another job
 
 
 class JobGone(ProviderError):
@@ -274,6 +275,10 @@ class QueuedProvider(VideoProvider):
         if state.status == "failed":
             self.journal.drop(key)
             message = redact(state.error or "no reason given", [self._api_key])
+            if state.retryable:
+                raise RetryableProviderError(
+                    f"{self.name} job {job_id} failed on the vendor's side ({state.code}): {message}"
+                )
             if is_moderation(state.code, state.error):
                 raise ModerationError(f"{self.name} refused the prompt ({state.code}): {message}")
             raise ProviderError(f"{self.name} job {job_id} failed ({state.code}): {message}")
