@@ -31,14 +31,17 @@ def cli() -> None:
 @click.argument("song", required=False)
 @click.option("--demo", is_flag=True, help="Use the built-in synthesised demo song.")
 @click.option(
-    "--provider", default="local", show_default=True, help="Video provider: local, sora, veo, web."
+    "--provider",
+    default="local",
+    show_default=True,
+    help="Video provider: local, sora, veo, fal, replicate, runway, web (`mvagent providers`).",
 )
 @click.option("--model", default="", help="Provider model name (default: the provider's own).")
 @click.option(
     "--fallback",
-    default="local",
-    show_default=True,
-    help="Comma-separated providers to fall back to.",
+    default="",
+    help="Comma-separated providers to try when the main one cannot make a scene, e.g. "
+    "veo,local. Default: none (the run stops and names the scenes).",
 )
 @click.option("--style", default="", help="Free-text visual style, e.g. 'neon synthwave, rain'.")
 @click.option(

@@ -1,7 +1,7 @@
 """Make one scene's clip: cache, retries, moderation rewrite, fallback chain, budget.
 
-`generate_clip` walks the provider chain (`settings.provider`, then `settings.fallback`,
-always ending with the free `local`). For each provider it fits the request to what the
+`generate_clip` walks the provider chain (`settings.provider`, then the `settings.fallback`
+providers the user named; nothing else, so no silent downgrade to the `local` animatic). For each provider it fits the request to what the
 model allows, serves the clip from the cache when it can, else checks the budget, calls
 the provider and retries transient faults (429, 5xx, timeouts) with exponential backoff
 and jitter, honouring Retry-After. A prompt refused for content is softened and tried
@@ -161,14 +161,15 @@ def soften_prompt(prompt: str) -> str:
 
 
 def provider_chain(settings: GenerationSettings) -> list[str]:
-    """`settings.provider`, then the fallbacks, de-duplicated, always ending with `local`."""
+    """`settings.provider`, then the fallbacks the user asked for, de-duplicated.
+
+    Nothing is added: a paying user who did not ask for the free animatic must not get it
+    in the middle of the video. A scene no provider in the chain can make stops the run.
+    """
     chain: list[str] = []
-    for name in [settings.provider, *settings.fallback, "local"]:
+    for name in [settings.provider, *settings.fallback]:
         if name and name not in chain:
             chain.append(name)
-    if chain[-1] != "local":
-        chain.remove("local")
-        chain.append("local")
     return chain
 
 

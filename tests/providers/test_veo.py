@@ -126,7 +126,7 @@ def test_generation_falls_back_after_a_second_rai_refusal(
     fake, tmp_path, clips_dir, decisions, retry
 ) -> None:
     creds = {"api_key": VEO_KEY, "base_url": fake.url, "poll_interval_s": 0.01}
-    clip = generate_clip(make_request(prompt="FORBIDDEN blood"), settings=settings_for("veo", tmp_path),
+    clip = generate_clip(make_request(prompt="FORBIDDEN blood"), settings=settings_for("veo", tmp_path, fallback=["local"]),
                          clips_dir=clips_dir, decisions=decisions, credentials=creds, retry=retry)  # fmt: skip
     assert clip.provider == "local" and fake.calls["create"] == 2
     assert actions(decisions) == ["rewrite_prompt", "fallback", "generated"]
