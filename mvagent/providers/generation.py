@@ -37,7 +37,7 @@ from mvagent.models import Clip, ClipRequest, GenerationSettings
 from mvagent.providers import get_provider
 from mvagent.providers.base import Capabilities, VideoProvider
 from mvagent.providers.cache import ClipCache, clip_key, open_cache
-from mvagent.providers.remote import JobJournal, redact, remember_secret, reveal
+from mvagent.providers.remote import JobJournal, fingerprint, redact, remember_secret, reveal
 
 log = logging.getLogger("mvagent.generation")
 
@@ -328,10 +328,17 @@ def _fit(provider: VideoProvider, request: ClipRequest, record: _Recorder) -> Cl
     return request.model_copy(update=update) if update else request
 
 
+def cache_model(provider: VideoProvider) -> str:
+    """The model part of a clip's cache key: the model, plus provider-wide inputs (Veo's
+    character reference images) that change every clip it makes."""
+    extra = getattr(provider, "cache_extra", None)
+    return (provider.model or "") + (f"+{fingerprint(extra=extra)}" if extra else "")
+
+
 def _key(provider: VideoProvider, request: ClipRequest) -> str:
     return clip_key(
         provider=provider.name,
-        model=provider.model or "",
+        model=cache_model(provider),
         request=request,
         duration_s=request.duration_s,
         width=request.width,
