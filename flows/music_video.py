@@ -56,7 +56,14 @@ def music_video(
             generation=gen,
             song_dir=str(song_dir),
         )
-        estimate_video_cost(storyboard, settings=gen, song_dir=str(song_dir))
+        estimate_video_cost(
+            storyboard,
+            settings=gen,
+            song_dir=str(song_dir),
+            render=options.render,
+            # Weak clips are made again once: budget for a share of them.
+            retake_share=0.25 if options.review_clips else 0.0,
+        )
     if gen.dry_run:
         return str(song_dir / "storyboard.json")
 

@@ -106,6 +106,11 @@ class Budget:
                 )
             self._held_usd += usd
 
+    def charge(self, usd: float, *, what: str) -> None:
+        """Book spend made outside the clips (an LLM call) against the same cap."""
+        self.reserve(usd, what=what)
+        self.settle(usd, paid=True)
+
     def settle(self, usd: float, *, paid: bool) -> None:
         with self._lock:
             self._held_usd = max(self._held_usd - usd, 0.0)
