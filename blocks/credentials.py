@@ -67,7 +67,7 @@ class VeoCredentials(Block):
     base_url: str | None = Field(
         default=None, description="Override the endpoint (gateways, tests)."
     )
-    model: str | None = Field(default=None, description="e.g. veo-3.1-fast-generate-001")
+    model: str | None = Field(default=None, description="e.g. veo-3.1-fast-generate-preview")
     price_per_second_usd: float | None = None
 
     def provider_config(self) -> dict[str, Any]:
@@ -80,6 +80,59 @@ class VeoCredentials(Block):
         from mvagent.providers.veo import VeoProvider
 
         return VeoProvider(**self.provider_config()).client
+
+
+class _QueuedCredentials(Block):
+    """Key, model, price and base URL for a queue-style provider (fal, replicate, runway)."""
+
+    provider: ClassVar[str] = ""
+    api_key: SecretStr = Field(description="API key / token.")
+    model: str | None = Field(default=None, description="Model id; see `mvagent providers`.")
+    base_url: str | None = Field(
+        default=None, description="Override the endpoint (gateways, tests)."
+    )
+    price_per_second_usd: float | None = Field(
+        default=None, description="USD per generated second, when your price differs from the table"
+    )
+
+    def provider_config(self) -> dict[str, Any]:
+        return _present(api_key=self.api_key, model=self.model, base_url=self.base_url,
+                        price_per_second_usd=self.price_per_second_usd)  # fmt: skip
+
+    def get_client(self) -> Any:
+        """The SDK client the provider uses (fal SyncClient, replicate.Client, RunwayML)."""
+        from mvagent.providers import get_provider
+
+        return get_provider(self.provider, **self.provider_config()).client
+
+
+class FalCredentials(_QueuedCredentials):
+    """A fal.ai key (FAL_KEY) for the `fal` provider."""
+
+    _block_type_name = "mvagent Fal Credentials"
+    _block_type_slug = "mvagent-fal-credentials"
+    _description = (
+        "fal.ai API key and endpoint id (e.g. fal-ai/kling-video/v2.5-turbo/pro/text-to-video)."
+    )
+    provider: ClassVar[str] = "fal"
+
+
+class ReplicateCredentials(_QueuedCredentials):
+    """A Replicate API token (REPLICATE_API_TOKEN) for the `replicate` provider."""
+
+    _block_type_name = "mvagent Replicate Credentials"
+    _block_type_slug = "mvagent-replicate-credentials"
+    _description = "Replicate API token and model (owner/name, e.g. bytedance/seedance-1-pro)."
+    provider: ClassVar[str] = "replicate"
+
+
+class RunwayCredentials(_QueuedCredentials):
+    """A Runway API secret (RUNWAYML_API_SECRET) for the `runway` provider."""
+
+    _block_type_name = "mvagent Runway Credentials"
+    _block_type_slug = "mvagent-runway-credentials"
+    _description = "Runway API secret and model (gen4.5, gen4_turbo, veo3.1, veo3.1_fast)."
+    provider: ClassVar[str] = "runway"
 
 
 class WebSessionCredentials(Block):
@@ -132,6 +185,9 @@ class SunoCredentials(Block):
 BLOCK_TYPES: dict[str, type[Block]] = {
     "sora": SoraCredentials,
     "veo": VeoCredentials,
+    "fal": FalCredentials,
+    "replicate": ReplicateCredentials,
+    "runway": RunwayCredentials,
     "web": WebSessionCredentials,
     "suno": SunoCredentials,
 }

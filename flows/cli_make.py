@@ -38,8 +38,6 @@ def build_parameters(
     if max_cost is not None and float(max_cost) < 0:
         raise BadInputError("--max-cost must be zero or more (USD)")
     fallback = [p.strip() for p in str(o.get("fallback") or "").split(",") if p.strip()]
-    if "local" not in fallback:
-        fallback.append("local")  # the chain always ends with the free renderer
     generation = GenerationSettings(
         provider=str(o["provider"]),
         model=str(o.get("model") or ""),
@@ -50,10 +48,11 @@ def build_parameters(
     )
     from mvagent.providers import provider_names
 
-    if generation.provider not in provider_names():
-        raise BadInputError(
-            f"unknown provider {generation.provider!r}; choose one of: {', '.join(provider_names())}"
-        )
+    for name in (generation.provider, *generation.fallback):
+        if name not in provider_names():
+            raise BadInputError(
+                f"unknown provider {name!r}; choose one of: {', '.join(provider_names())}"
+            )
     song_input = SongInput(
         source=song or "",
         demo=demo,

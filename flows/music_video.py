@@ -19,7 +19,7 @@ from tasks.analyse import analyse_song
 from tasks.continuity import attach_reference
 from tasks.edit import edit_video
 from tasks.evaluate import evaluate_video
-from tasks.generate import generate_clip_task
+from tasks.generate import collect_clips, generate_clip_task
 from tasks.ingest import ingest_song
 from tasks.plan import estimate_video_cost, plan_video
 from tasks.publish import publish_video
@@ -56,7 +56,14 @@ def music_video(
             generation=gen,
             song_dir=str(song_dir),
         )
-        estimate_video_cost(storyboard, settings=gen, song_dir=str(song_dir))
+        estimate_video_cost(
+            storyboard,
+            settings=gen,
+            song_dir=str(song_dir),
+            render=options.render,
+            # Weak clips are made again once: budget for a share of them.
+            retake_share=0.25 if options.review_clips else 0.0,
+        )
     if gen.dry_run:
         return str(song_dir / "storyboard.json")
 
@@ -80,7 +87,7 @@ def music_video(
                     for r in wave
                 ]
             by_scene.update(
-                {c.scene_index: c for c in generate_clip_task.map(wave, **common).result()}
+                collect_clips(generate_clip_task.map(wave, **common), wave, settings=gen)
             )
         made = [by_scene[r.scene_index] for r in unique]
         if options.review_clips:
@@ -97,7 +104,7 @@ def music_video(
                     retried.append(r.model_copy(update={"seed": r.seed + 1}))
             if retried:
                 by_scene.update(
-                    {c.scene_index: c for c in generate_clip_task.map(retried, **common).result()}
+                    collect_clips(generate_clip_task.map(retried, **common), retried, settings=gen)
                 )
         clips = {scene: by_scene[source] for scene, source in uses.items()}
 

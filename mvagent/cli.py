@@ -31,14 +31,17 @@ def cli() -> None:
 @click.argument("song", required=False)
 @click.option("--demo", is_flag=True, help="Use the built-in synthesised demo song.")
 @click.option(
-    "--provider", default="local", show_default=True, help="Video provider: local, sora, veo, web."
+    "--provider",
+    default="local",
+    show_default=True,
+    help="Video provider: local, sora, veo, fal, replicate, runway, web (`mvagent providers`).",
 )
 @click.option("--model", default="", help="Provider model name (default: the provider's own).")
 @click.option(
     "--fallback",
-    default="local",
-    show_default=True,
-    help="Comma-separated providers to fall back to.",
+    default="",
+    help="Comma-separated providers to try when the main one cannot make a scene, e.g. "
+    "veo,local. Default: none (the run stops and names the scenes).",
 )
 @click.option("--style", default="", help="Free-text visual style, e.g. 'neon synthwave, rain'.")
 @click.option(
@@ -104,6 +107,36 @@ def analyze(song: str, as_json: bool, lyrics_path: str | None) -> None:
     )
     for s in analysis.sections:
         click.echo(f"  {s.start:7.2f} - {s.end:7.2f}  {s.label}")
+
+
+@cli.command()
+def providers() -> None:
+    """The video models: lengths, sizes, image input, price, and whether keys are set."""
+    from mvagent.providers.catalog import models_for, providers_info
+
+    for name, info in providers_info().items():
+        if info.env:
+            found = info.credentials_present()
+            needs = f"needs {info.block} Block or {' / '.join(info.env)}"
+            state = "key set" if found else "no key in the environment"
+        else:
+            needs, state = "needs nothing", "ready"
+        click.echo(f"{name}: {info.what}")
+        click.echo(f"  {needs}; {state}")  # says whether a key is set, never what it is
+        for m in models_for(name):
+            sizes = ", ".join(f"{w}x{h}" for w, h in m.sizes)
+            durations = ", ".join(f"{d:g}" for d in m.durations_s)
+            image = (
+                "image required"
+                if m.image_required
+                else ("image in" if m.image_input else "text only")
+            )
+            refs = f", {m.reference_images} refs" if m.reference_images else ""
+            click.echo(
+                f"  {'*' if m.default else ' '} {m.name}: {durations} s; {sizes}; {image}{refs}; "
+                f"prompt <= {m.max_prompt_chars}; ${m.price_per_second_usd:.3f}/s "
+                f"({m.price_source}, {m.price_date})"
+            )
 
 
 @cli.command()

@@ -49,6 +49,16 @@ class RetryableProviderError(ProviderError):
         self.retry_after_s = retry_after_s
 
 
+class ScenesFailedError(ProviderError):
+    """Scenes no provider in the chain could make; the run stops without a final video."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, *, scenes: list[int]) -> None:
+        super().__init__(message)
+        self.scenes = scenes
+
+
 class BudgetExceededError(MvagentError):
     """Generating the next clip would exceed `--max-cost`."""
 

@@ -284,7 +284,8 @@ class GenerationSettings(_Model):
 
     provider: str = "local"
     model: str = ""
-    fallback: list[str] = Field(default_factory=lambda: ["local"])
+    # Only what the user asks for: no implicit `local` (no silent downgrade to the animatic).
+    fallback: list[str] = Field(default_factory=list)
     credentials_block: str | None = Field(
         default=None, description="name of a saved Prefect credentials Block for the provider"
     )

@@ -31,7 +31,7 @@ from prefect.tasks import exponential_backoff
 
 from mvagent import progress
 from mvagent.decisions import DecisionLog
-from mvagent.errors import BadInputError, BudgetExceededError
+from mvagent.errors import BadInputError, BudgetExceededError, ProviderError, ScenesFailedError
 from mvagent.models import Clip, ClipRequest, GenerationSettings
 from mvagent.providers.generation import Budget, clip_path, generate_clip
 from mvagent.providers.remote import fingerprint, sha256_file
@@ -68,10 +68,11 @@ def clip_cache_key(context: Any, parameters: dict[str, Any]) -> str | None:
 
 def _worth_retrying(task: Any, task_run: Any, state: Any) -> bool:
     """Prefect-level retries are for the unexpected (a worker hiccup, a cache outage);
-    the engine already retried the provider, and bad input or the budget will not heal."""
+    the engine already retried the provider, and bad input, the budget or a provider that
+    exhausted its retries will not heal by being asked again at once."""
     try:
         state.result()
-    except (BadInputError, BudgetExceededError):
+    except (BadInputError, BudgetExceededError, ProviderError):
         return False
     except Exception:
         return True
@@ -234,3 +235,41 @@ def generate_clip_task(
     except Exception:  # called outside a run (tests calling .fn)
         pass
     return clip
+
+
+# --------------------------------------------------------------------------- collecting a wave
+
+
+def collect_clips(
+    futures: Any, requests: list[ClipRequest], *, settings: GenerationSettings
+) -> dict[int, Clip]:
+    """The clips of `generate_clip_task.map(requests, ...)`, by scene.
+
+    Waits for every scene (the ones that work are paid for and cached either way), then, if
+    any failed, raises one `ScenesFailedError` naming them all, so the run stops with a
+    one-line message instead of a video that silently lacks (or fakes) those scenes.
+    Budget stops and bad input are raised as they are.
+    """
+    clips: dict[int, Clip] = {}
+    failed: list[tuple[int, BaseException]] = []
+    for request, future in zip(requests, futures, strict=True):
+        future.wait()
+        outcome = future.state.result(raise_on_failure=False)
+        if isinstance(outcome, BudgetExceededError | BadInputError):
+            raise outcome
+        if isinstance(outcome, BaseException):
+            failed.append((request.scene_index, outcome))
+        else:
+            clips[outcome.scene_index] = outcome
+    if not failed:
+        return clips
+    scenes = sorted(i for i, _ in failed)
+    reason = str(failed[0][1]).splitlines()[0] if str(failed[0][1]) else type(failed[0][1]).__name__
+    chain = ", ".join([settings.provider, *settings.fallback])
+    raise ScenesFailedError(
+        f"scene{'s' if len(scenes) > 1 else ''} {', '.join(map(str, scenes))} could not be made "
+        f"with {chain} ({reason[:240]}); rerun to retry (clips already made are cached and not "
+        "paid again), pick another --provider, or add --fallback local to finish with the free "
+        "animatic",
+        scenes=scenes,
+    )

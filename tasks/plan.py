@@ -41,11 +41,32 @@ def plan_video(
 
 
 @task(name="estimate-cost", cache_policy=NO_CACHE)
-def estimate_video_cost(storyboard: Storyboard, *, settings: GenerationSettings, song_dir: str):
+def estimate_video_cost(
+    storyboard: Storyboard,
+    *,
+    settings: GenerationSettings,
+    song_dir: str,
+    render: RenderSettings | None = None,
+    retake_share: float = 0.0,
+):
     """Log what generating this storyboard would cost; the budget itself is enforced per clip."""
     from mvagent.planning.cost import estimate_cost
+    from mvagent.providers.cache import open_cache
+    from tasks.generate import _credentials
 
-    estimate = estimate_cost(storyboard, settings=settings)
+    creds = _credentials(settings, None) or {}
+    price = creds.get("price_per_second_usd") if isinstance(creds, dict) else None
+    # The clip cache and the frames a previous run left make an unchanged rerun cost $0,
+    # so --max-cost never refuses a rerun that spends nothing.
+    estimate = estimate_cost(
+        storyboard,
+        settings=settings,
+        render=render,
+        cache=open_cache(settings.cache_dir),
+        price_per_second_usd=price,
+        refs_dir=Path(song_dir) / "refs",
+        retake_share=retake_share,
+    )
     estimate.require_within(settings.max_cost_usd)
     DecisionLog(Path(song_dir) / "decisions.jsonl").record(
         "plan",

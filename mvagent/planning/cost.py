@@ -8,12 +8,14 @@ is paid seconds over the seconds of video the song needs; the planner aims for <
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from mvagent.errors import BudgetExceededError
 from mvagent.models import ClipRequest, GenerationSettings, RenderSettings, Storyboard
 from mvagent.providers.cache import ClipCache, clip_key
-from mvagent.providers.generation import fit_prompt, inspect_provider
+from mvagent.providers.generation import cache_model, fit_prompt, inspect_provider
 
 
 class SceneCost(BaseModel):
@@ -67,13 +69,22 @@ def estimate_cost(
     settings: GenerationSettings,
     render: RenderSettings | None = None,
     cache: ClipCache | None = None,
+    price_per_second_usd: float | None = None,
+    refs_dir: Path | None = None,
+    retake_share: float = 0.0,
+    extra_usd: float = 0.0,
 ) -> CostEstimate:
     """Cost of generating `storyboard` with `settings.provider` (no network, no key needed).
 
     With `cache` (and `render` for the output size), scenes whose clip is already cached
-    cost nothing, so the estimate for an unchanged rerun is $0.
+    cost nothing, so the estimate for an unchanged rerun is $0; scenes that start from the
+    previous clip's last frame are looked up with the frame a previous run left in
+    `refs_dir`. `price_per_second_usd` is the Block's price (it wins over the table's).
+    `retake_share` adds that share of the paid seconds for clips the review may regenerate;
+    `extra_usd` is other spend of the run (LLM calls), so `--max-cost` covers all of it.
     """
-    provider = inspect_provider(settings.provider, model=settings.model or None)
+    config = {"price_per_second_usd": price_per_second_usd}
+    provider = inspect_provider(settings.provider, model=settings.model or None, config=config)
     caps = provider.capabilities
     render = render or RenderSettings()
     width, height = caps.pick_size(render.width, render.height)
@@ -92,12 +103,12 @@ def estimate_cost(
                 cache is not None
                 and paid_s > 0
                 and fields is not None
-                and scene.reference == "none"
+                and (ref := _reference(scene, refs_dir)) is not False
             ):
                 request = ClipRequest(scene_index=scene.index, prompt=fit_prompt(scene.prompt, max_chars=caps.max_prompt_chars),
                                       duration_s=paid_s, width=width, height=height, fps=render.fps,
-                                      seed=scene.seed)  # fmt: skip
-                key = clip_key(provider=provider.name, model=provider.model or "", request=request,
+                                      seed=scene.seed, reference_image=ref)  # fmt: skip
+                key = clip_key(provider=provider.name, model=cache_model(provider), request=request,
                                duration_s=paid_s, width=width, height=height, fields=fields)  # fmt: skip
                 if cache.has(key):
                     paid_s, note = 0.0, "cached"
@@ -112,6 +123,7 @@ def estimate_cost(
         )
     paid = round(sum(s.paid_s for s in scenes), 3)
     final = round(sum(s.screen_s for s in scenes), 3)
+    retakes_usd = caps.cost(paid * max(retake_share, 0.0))
     return CostEstimate(
         provider=settings.provider,
         model=provider.model or "",
@@ -119,6 +131,18 @@ def estimate_cost(
         scenes=scenes,
         total_paid_seconds=paid,
         final_seconds=final,
-        total_usd=round(sum(s.usd for s in scenes), 2),
+        total_usd=round(sum(s.usd for s in scenes) + retakes_usd + max(extra_usd, 0.0), 2),
         ratio=round(paid / final, 3) if final > 0 else 0.0,
     )
+
+
+def _reference(scene: object, refs_dir: Path | None) -> Path | None | bool:
+    """The start frame a scene's request will carry: None (none), a file, or False (unknown
+    until the previous clip exists, so the cache cannot be asked)."""
+    if getattr(scene, "reference", "none") == "none":
+        return None
+    if refs_dir is not None:
+        frame = Path(refs_dir) / f"scene-{scene.index:03d}-start.png"  # type: ignore[attr-defined]
+        if frame.is_file():
+            return frame
+    return False

@@ -25,7 +25,7 @@ def _load_builtins() -> None:
     # Imported for their @register side effect; lazily, so `local` needs no SDKs.
     import importlib
 
-    for mod in ("local", "sora", "veo", "web"):
+    for mod in ("local", "sora", "veo", "fal", "replicate", "runway", "web"):
         try:
             importlib.import_module(f"mvagent.providers.{mod}")
         except ModuleNotFoundError as exc:  # a provider module not written yet

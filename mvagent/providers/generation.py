@@ -1,7 +1,7 @@
 """Make one scene's clip: cache, retries, moderation rewrite, fallback chain, budget.
 
-`generate_clip` walks the provider chain (`settings.provider`, then `settings.fallback`,
-always ending with the free `local`). For each provider it fits the request to what the
+`generate_clip` walks the provider chain (`settings.provider`, then the `settings.fallback`
+providers the user named; nothing else, so no silent downgrade to the `local` animatic). For each provider it fits the request to what the
 model allows, serves the clip from the cache when it can, else checks the budget, calls
 the provider and retries transient faults (429, 5xx, timeouts) with exponential backoff
 and jitter, honouring Retry-After. A prompt refused for content is softened and tried
@@ -37,7 +37,7 @@ from mvagent.models import Clip, ClipRequest, GenerationSettings
 from mvagent.providers import get_provider
 from mvagent.providers.base import Capabilities, VideoProvider
 from mvagent.providers.cache import ClipCache, clip_key, open_cache
-from mvagent.providers.remote import JobJournal, redact, remember_secret, reveal
+from mvagent.providers.remote import JobJournal, fingerprint, redact, remember_secret, reveal
 
 log = logging.getLogger("mvagent.generation")
 
@@ -106,6 +106,11 @@ class Budget:
                 )
             self._held_usd += usd
 
+    def charge(self, usd: float, *, what: str) -> None:
+        """Book spend made outside the clips (an LLM call) against the same cap."""
+        self.reserve(usd, what=what)
+        self.settle(usd, paid=True)
+
     def settle(self, usd: float, *, paid: bool) -> None:
         with self._lock:
             self._held_usd = max(self._held_usd - usd, 0.0)
@@ -161,14 +166,15 @@ def soften_prompt(prompt: str) -> str:
 
 
 def provider_chain(settings: GenerationSettings) -> list[str]:
-    """`settings.provider`, then the fallbacks, de-duplicated, always ending with `local`."""
+    """`settings.provider`, then the fallbacks the user asked for, de-duplicated.
+
+    Nothing is added: a paying user who did not ask for the free animatic must not get it
+    in the middle of the video. A scene no provider in the chain can make stops the run.
+    """
     chain: list[str] = []
-    for name in [settings.provider, *settings.fallback, "local"]:
+    for name in [settings.provider, *settings.fallback]:
         if name and name not in chain:
             chain.append(name)
-    if chain[-1] != "local":
-        chain.remove("local")
-        chain.append("local")
     return chain
 
 
@@ -327,10 +333,17 @@ def _fit(provider: VideoProvider, request: ClipRequest, record: _Recorder) -> Cl
     return request.model_copy(update=update) if update else request
 
 
+def cache_model(provider: VideoProvider) -> str:
+    """The model part of a clip's cache key: the model, plus provider-wide inputs (Veo's
+    character reference images) that change every clip it makes."""
+    extra = getattr(provider, "cache_extra", None)
+    return (provider.model or "") + (f"+{fingerprint(extra=extra)}" if extra else "")
+
+
 def _key(provider: VideoProvider, request: ClipRequest) -> str:
     return clip_key(
         provider=provider.name,
-        model=provider.model or "",
+        model=cache_model(provider),
         request=request,
         duration_s=request.duration_s,
         width=request.width,

@@ -18,7 +18,6 @@ import base64
 import os
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +25,7 @@ from mvagent.errors import ConfigError, ModerationError, ProviderError, Retryabl
 from mvagent.models import ClipRequest
 from mvagent.providers import register
 from mvagent.providers.base import Capabilities, VideoProvider
+from mvagent.providers.catalog import default_model, model_spec, with_price
 from mvagent.providers.remote import (
     JobJournal,
     fingerprint,
@@ -40,32 +40,9 @@ from mvagent.providers.remote import (
 
 T = TypeVar("T")
 
-_V3_SIZES = ((1280, 720), (720, 1280), (1920, 1080), (1080, 1920))
-_V3 = Capabilities(
-    durations_s=(4.0, 6.0, 8.0),
-    max_duration_s=8.0,
-    sizes=_V3_SIZES,
-    max_prompt_chars=4000,  # assumption: not published per model
-    image_reference=True,
-    price_per_second_usd=0.40,
-)
-_V3_FAST = replace(_V3, price_per_second_usd=0.15)
-MODELS: dict[str, Capabilities] = {
-    "veo-3.1-generate-001": _V3,
-    "veo-3.1-generate-preview": _V3,
-    "veo-3.1-fast-generate-001": _V3_FAST,
-    "veo-3.1-fast-generate-preview": _V3_FAST,
-    "veo-3.0-generate-001": _V3,
-    "veo-3.0-fast-generate-001": _V3_FAST,
-    "veo-2.0-generate-001": Capabilities(
-        durations_s=(5.0, 6.0, 7.0, 8.0),
-        max_duration_s=8.0,
-        sizes=((1280, 720), (720, 1280)),
-        image_reference=True,
-        price_per_second_usd=0.50,
-    ),
-}
-DEFAULT_MODEL = "veo-3.1-fast-generate-001"
+# Veo 3.1 only (2.0 and 3.0 were shut down on 2026-06-30); durations, sizes, prices and the
+# reference-image limit come from the model table (models.toml).
+DEFAULT_MODEL = default_model("veo")
 _MODERATION_HINTS = ("safety", "responsible ai", "policy", "prohibited", "blocked", "filtered")
 
 
@@ -95,6 +72,7 @@ class VeoProvider(VideoProvider):
         max_wait_s: float = 900.0,
         jobs_dir: str | Path | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        reference_images: list[str | Path] | None = None,
         **_ignored: object,
     ) -> None:
         self._api_key = (
@@ -113,8 +91,13 @@ class VeoProvider(VideoProvider):
             )
         remember_secret(self._api_key)
         self.base_url = reveal(base_url)
-        self.model = reveal(model) or DEFAULT_MODEL
-        self.price_override = price_per_second_usd
+        self.spec = with_price(model_spec("veo", reveal(model)), price_per_second_usd)
+        self.model = self.spec.name
+        # Character/style images sent with every clip (Veo 3.1 takes up to 3 "asset" images).
+        self.reference_images = [Path(p) for p in (reference_images or [])][
+            : self.spec.reference_images
+        ]
+        self.cache_extra = [sha256_file(p) for p in self.reference_images]
         self.timeout_s = timeout_s
         self.poll_interval_s = poll_interval_s
         self.max_wait_s = max_wait_s
@@ -125,10 +108,7 @@ class VeoProvider(VideoProvider):
 
     @property
     def capabilities(self) -> Capabilities:
-        caps = MODELS.get(self.model, _V3)
-        if self.price_override is not None:
-            caps = replace(caps, price_per_second_usd=float(self.price_override))
-        return caps
+        return self.spec.capabilities()
 
     @property
     def client(self) -> Any:
@@ -170,6 +150,7 @@ class VeoProvider(VideoProvider):
             size=(width, height),
             seed=request.seed,
             reference=ref_sha,
+            assets=self.cache_extra,
         )
 
         def create() -> Any:
@@ -183,8 +164,15 @@ class VeoProvider(VideoProvider):
                 aspect_ratio="16:9" if width >= height else "9:16",
                 resolution="1080p" if max(width, height) >= 1920 else "720p",
                 seed=request.seed,
-                # The music video has its own soundtrack; Veo 2 does not know the field.
-                generate_audio=None if self.model.startswith("veo-2") else False,
+                generate_audio=False,  # the music video has its own soundtrack
+                reference_images=[
+                    types.VideoGenerationReferenceImage(
+                        image=types.Image(image_bytes=p.read_bytes(), mime_type="image/png"),
+                        reference_type="ASSET",
+                    )
+                    for p in self.reference_images
+                ]
+                or None,
             )
             source = types.GenerateVideosSource(prompt=request.prompt, image=image)
             return self._call(

@@ -31,6 +31,14 @@ def render_report(
 ) -> str:
     """The report as markdown text (pure; `write_report` puts it on disk)."""
     lines = [f"# {song.title}" + (f" — {song.artist}" if song.artist else ""), ""]
+    # A fallback is never silent: the scenes not made by the chosen provider come first.
+    swapped = sorted((i, c.provider) for i, c in clips.items() if c.provider != provider)
+    if swapped:
+        listed = ", ".join(f"scene {i} ({p})" for i, p in swapped)
+        lines += [
+            f"**{len(swapped)} of {len(clips)} scenes are not from {provider}:** {listed}",
+            "",
+        ]
     lines += [
         "## Music",
         "",

@@ -17,7 +17,9 @@ from tests.fakes.scripted import ScriptedProvider
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No real keys or cache folders leak into (or out of) a test."""
     for name in ("SORA_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL", "GEMINI_API_KEY", "GOOGLE_API_KEY",
-                 "GOOGLE_CLOUD_PROJECT", "MVAGENT_WEB_SESSION_COOKIE", "SORA_MODEL"):  # fmt: skip
+                 "GOOGLE_CLOUD_PROJECT", "MVAGENT_WEB_SESSION_COOKIE", "SORA_MODEL", "FAL_KEY",
+                 "REPLICATE_API_TOKEN", "RUNWAYML_API_SECRET", "RUNWAYML_BASE_URL",
+                 "REPLICATE_BASE_URL", "FAL_QUEUE_RUN_HOST"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MVAGENT_CACHE_DIR", str(tmp_path / "default-cache"))
 

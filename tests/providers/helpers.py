@@ -9,6 +9,9 @@ from mvagent.models import ClipRequest, GenerationSettings
 
 SORA_KEY = "sk-test-PLANTED-sora-key-0123456789"
 VEO_KEY = "veo-PLANTED-key-0123456789"
+FAL_KEY = "fal-PLANTED-key-0123456789:abcdef"
+REPLICATE_KEY = "r8_PLANTED-replicate-token-0123456789"
+RUNWAY_KEY = "key_PLANTED-runway-secret-0123456789"
 
 
 def make_request(index: int = 0, prompt: str = "neon city at night, rain", duration_s: float = 8.0,

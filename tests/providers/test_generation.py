@@ -44,17 +44,14 @@ def sora_creds(fake: FakeOpenAIVideos) -> dict:
 # --------------------------------------------------------------------------- pure policy
 
 
-def test_chain_always_ends_with_local() -> None:
-    assert provider_chain(GenerationSettings(provider="sora", fallback=["veo"])) == [
-        "sora",
-        "veo",
-        "local",
-    ]
+def test_chain_is_only_what_the_user_asked_for() -> None:
+    assert provider_chain(GenerationSettings(provider="sora", fallback=["veo"])) == ["sora", "veo"]
     assert provider_chain(GenerationSettings(provider="sora", fallback=["local", "veo"])) == [
         "sora",
-        "veo",
         "local",
+        "veo",
     ]
+    assert provider_chain(GenerationSettings(provider="sora")) == ["sora"]
     assert provider_chain(GenerationSettings()) == ["local"]
 
 
@@ -110,7 +107,7 @@ def test_retries_stop_at_max_attempts_then_fall_back(fake, tmp_path, clips_dir, 
     for _ in range(3):
         fake.inject("create", Reply(503, {"error": {"message": "overloaded"}}))
     retry = RetryPolicy(max_attempts=3, backoff_s=1.0, sleep=sleeps.append)
-    clip = generate_clip(make_request(), settings=settings_for("sora", tmp_path), clips_dir=clips_dir,
+    clip = generate_clip(make_request(), settings=settings_for("sora", tmp_path, fallback=["local"]), clips_dir=clips_dir,
                          decisions=decisions, credentials=sora_creds(fake), retry=retry)  # fmt: skip
     assert fake.calls["create"] == 3 and len(fake.created) == 0
     assert len(sleeps) == 2 and 1.0 <= sleeps[0] <= 1.5 and 2.0 <= sleeps[1] <= 3.0
@@ -124,7 +121,7 @@ def test_validation_errors_are_not_retried(fake, tmp_path, clips_dir, decisions,
         "create",
         Reply(400, {"error": {"message": "Invalid value for size", "code": "invalid_value"}}),
     )
-    clip = generate_clip(make_request(), settings=settings_for("sora", tmp_path), clips_dir=clips_dir,
+    clip = generate_clip(make_request(), settings=settings_for("sora", tmp_path, fallback=["local"]), clips_dir=clips_dir,
                          decisions=decisions, credentials=sora_creds(fake), retry=retry)  # fmt: skip
     assert fake.calls["create"] == 1 and sleeps == []
     assert clip.provider == "local"
@@ -158,7 +155,7 @@ def test_moderation_rewrites_once_and_succeeds(fake, tmp_path, clips_dir, decisi
 def test_second_refusal_falls_back_to_local_and_rerun_pays_nothing(
     fake, tmp_path, clips_dir, decisions, retry
 ):
-    settings = settings_for("sora", tmp_path)
+    settings = settings_for("sora", tmp_path, fallback=["local"])
     req = make_request(prompt="FORBIDDEN dance")
     clip = generate_clip(req, settings=settings, clips_dir=clips_dir, decisions=decisions,
                          credentials=sora_creds(fake), retry=retry)  # fmt: skip
@@ -241,7 +238,7 @@ def test_budget_holds_under_concurrency(scripted, tmp_path, clips_dir, decisions
 def test_failed_clip_is_not_charged(scripted, tmp_path, clips_dir, decisions, retry):
     scripted.reset(ModerationError("no"), ModerationError("no again"))
     budget = Budget(10.0)
-    clip = generate_clip(make_request(), settings=settings_for("scripted", tmp_path), clips_dir=clips_dir,
+    clip = generate_clip(make_request(), settings=settings_for("scripted", tmp_path, fallback=["local"]), clips_dir=clips_dir,
                          decisions=decisions, budget=budget, retry=retry)  # fmt: skip
     assert clip.provider == "local" and budget.spent_usd == 0.0 and budget.remaining_usd == 10.0
 
@@ -283,7 +280,7 @@ def test_unconfigured_primary_is_a_config_error(tmp_path, clips_dir, decisions):
 
 
 def test_dry_run_never_calls_a_remote_provider(scripted, tmp_path, clips_dir, decisions, retry):
-    clip = generate_clip(make_request(), settings=settings_for("scripted", tmp_path, dry_run=True),
+    clip = generate_clip(make_request(), settings=settings_for("scripted", tmp_path, fallback=["local"], dry_run=True),
                          clips_dir=clips_dir, decisions=decisions, retry=retry)  # fmt: skip
     assert scripted.calls == [] and clip.provider == "local"
 
@@ -300,7 +297,7 @@ def test_limiter_wraps_every_remote_attempt_only(scripted, tmp_path, clips_dir, 
         def __exit__(self, *exc: object) -> None: ...
 
     scripted.reset(RetryableProviderError("503"), "ok", ModerationError("x"), ModerationError("y"))
-    settings = settings_for("scripted", tmp_path)
+    settings = settings_for("scripted", tmp_path, fallback=["local"])
     generate_clip(make_request(0, prompt="a"), settings=settings, clips_dir=clips_dir, decisions=decisions,
                   retry=retry, limiter=Gate)  # fmt: skip
     generate_clip(make_request(1, prompt="b"), settings=settings, clips_dir=clips_dir, decisions=decisions,
@@ -317,7 +314,7 @@ def test_a_bad_download_is_not_cached(scripted, tmp_path, clips_dir, decisions, 
         return Path(dest)
 
     monkeypatch.setattr(ScriptedProvider, "generate", broken)
-    clip = generate_clip(make_request(), settings=settings_for("scripted", tmp_path), clips_dir=clips_dir,
+    clip = generate_clip(make_request(), settings=settings_for("scripted", tmp_path, fallback=["local"]), clips_dir=clips_dir,
                          decisions=decisions, retry=retry)  # fmt: skip
     assert clip.provider == "local"
     assert (

@@ -34,7 +34,7 @@ def test_planted_keys_stay_out_of_every_output(
             "sora": {"api_key": SORA_KEY, "base_url": sora.base_url},
             "veo": {"api_key": VEO_KEY, "base_url": veo.url, "poll_interval_s": 0.01},
         }
-        settings = settings_for("sora", tmp_path, fallback=["veo"])
+        settings = settings_for("sora", tmp_path, fallback=["veo", "local"])
         # A success after a 429 and a 500, a moderation fallback to veo, a veo refusal to local.
         sora.inject(
             "create",

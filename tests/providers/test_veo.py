@@ -36,7 +36,7 @@ def test_generate_videos_operation_poll_and_inline_bytes(fake, sleeps, tmp_path:
         make_request(duration_s=6.0, seed=42), dest=tmp_path / "a.mp4"
     )
     op = fake.created[0]
-    assert op.model == "veo-3.1-fast-generate-001"
+    assert op.model == "veo-3.1-fast-generate-preview"
     assert op.instance == {"prompt": "neon city at night, rain"}
     assert op.parameters == {"sampleCount": 1, "durationSeconds": 6, "seed": 42, "aspectRatio": "16:9",
                              "resolution": "720p", "generateAudio": False}  # fmt: skip
@@ -113,20 +113,37 @@ def test_key_from_env_and_missing_key(fake, sleeps, tmp_path: Path, monkeypatch)
     assert fake.log[0].headers["x-goog-api-key"] == VEO_KEY
 
 
-def test_capabilities_per_model() -> None:
+def test_capabilities_per_model_and_retired_models() -> None:
     fast = get_provider("veo", api_key="k-123456").capabilities
-    full = get_provider("veo", api_key="k-123456", model="veo-3.1-generate-001").capabilities
-    v2 = get_provider("veo", api_key="k-123456", model="veo-2.0-generate-001").capabilities
+    full = get_provider("veo", api_key="k-123456", model="veo-3.1-generate-preview").capabilities
     assert fast.durations_s == (4.0, 6.0, 8.0) and fast.price_per_second_usd == 0.15
     assert full.price_per_second_usd == 0.40 and full.cost(8) == 3.2
-    assert v2.durations_s == (5.0, 6.0, 7.0, 8.0) and (1920, 1080) not in v2.sizes
+    assert (1080, 1920) in full.sizes and full.image_reference
+    with pytest.raises(ConfigError, match="shut down on 2026-06-30"):
+        get_provider("veo", api_key="k-123456", model="veo-2.0-generate-001")
+    with pytest.raises(ConfigError, match="shut down"):
+        get_provider("veo", api_key="k-123456", model="veo-3.0-generate-001")
+
+
+def test_reference_images_go_as_assets_and_change_the_cache_key(fake, sleeps, tmp_path) -> None:
+    from mvagent.providers.generation import cache_model
+
+    refs = []
+    for i, colour in enumerate(["red", "blue", "green", "white"]):
+        refs.append(tmp_path / f"r{i}.png")
+        refs[-1].write_bytes(tiny_png(color=colour))
+    p = provider(fake, sleeps, reference_images=refs)
+    p.generate(make_request(), dest=tmp_path / "a.mp4")
+    sent = fake.created[0].instance["referenceImages"]
+    assert len(sent) == 3 and all(r["referenceType"] == "ASSET" for r in sent)
+    assert cache_model(p) != cache_model(provider(fake, sleeps))
 
 
 def test_generation_falls_back_after_a_second_rai_refusal(
     fake, tmp_path, clips_dir, decisions, retry
 ) -> None:
     creds = {"api_key": VEO_KEY, "base_url": fake.url, "poll_interval_s": 0.01}
-    clip = generate_clip(make_request(prompt="FORBIDDEN blood"), settings=settings_for("veo", tmp_path),
+    clip = generate_clip(make_request(prompt="FORBIDDEN blood"), settings=settings_for("veo", tmp_path, fallback=["local"]),
                          clips_dir=clips_dir, decisions=decisions, credentials=creds, retry=retry)  # fmt: skip
     assert clip.provider == "local" and fake.calls["create"] == 2
     assert actions(decisions) == ["rewrite_prompt", "fallback", "generated"]
