@@ -49,6 +49,12 @@ class RetryableProviderError(ProviderError):
         self.retry_after_s = retry_after_s
 
 
+class LLMError(MvagentError):
+    """The LLM endpoint failed, or answered nonsense even after one repair round."""
+
+    exit_code = 2
+
+
 class BudgetExceededError(MvagentError):
     """Generating the next clip would exceed `--max-cost`."""
 
