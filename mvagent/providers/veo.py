@@ -183,6 +183,7 @@ class VeoProvider(VideoProvider):
                 aspect_ratio="16:9" if width >= height else "9:16",
                 resolution="1080p" if max(width, height) >= 1920 else "720p",
                 seed=request.seed,
+                negative_prompt=request.negative_prompt or None,
                 # The music video has its own soundtrack; Veo 2 does not know the field.
                 generate_audio=None if self.model.startswith("veo-2") else False,
             )
