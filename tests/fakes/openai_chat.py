@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -146,7 +147,11 @@ class FakeOpenAIChat(FakeServer):
             return Reply(400, {"error": {"message": "no file"}})
         if fields.get("response_format") != "verbose_json":
             return Reply(200, {"text": " ".join(w["word"] for w in self.words)})
-        grains = [v for k, v in fields.items() if k.startswith("timestamp_granularities")]
+        # A repeated form field ("timestamp_granularities[]" twice): read them all from the body.
+        grains = [
+            g.decode()
+            for g in re.findall(rb'name="timestamp_granularities\[\]"\r\n\r\n(\w+)', req.body)
+        ]
         out: dict[str, Any] = {
             "task": "transcribe",
             "language": "english",
