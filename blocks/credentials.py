@@ -182,6 +182,59 @@ class SunoCredentials(Block):
         return suno_client(**self.provider_config())
 
 
+class LLMCredentials(Block):
+    """An OpenAI-compatible LLM endpoint for the planner, the prompt engineer and transcription.
+
+    Any `/v1/chat/completions` server: OpenAI, OpenRouter, Gemini's OpenAI-compatible API,
+    Ollama, vLLM. Kept apart from `SoraCredentials` (the video gateway is rarely the LLM).
+    """
+
+    _block_type_name = "mvagent LLM Credentials"
+    _block_type_slug = "mvagent-llm-credentials"
+    _description = (
+        "Base URL, key and model of an OpenAI-compatible LLM (OpenAI, OpenRouter, Gemini, "
+        "Ollama, vLLM) used to plan the storyboard and write prompts."
+    )
+    provider: ClassVar[str] = "llm"
+
+    api_key: SecretStr | None = Field(default=None, description="API key (none for local servers).")
+    base_url: str | None = Field(default=None, description="e.g. https://openrouter.ai/api/v1")
+    model: str | None = Field(default=None, description="e.g. gpt-4.1-mini, qwen3:14b")
+    transcribe_model: str | None = Field(default=None, description="e.g. whisper-1")
+    structured: Literal["auto", "json_schema", "json_object"] = Field(
+        default="auto", description="json_object for endpoints without json_schema support"
+    )
+    price_input_per_mtok: float | None = Field(default=None, description="USD per 1M input tokens")
+    price_output_per_mtok: float | None = Field(
+        default=None, description="USD per 1M output tokens"
+    )
+
+    def provider_config(self) -> dict[str, Any]:
+        return _present(api_key=self.api_key, base_url=self.base_url, model=self.model,
+                        transcribe_model=self.transcribe_model, structured=self.structured,
+                        price_input_per_mtok=self.price_input_per_mtok,
+                        price_output_per_mtok=self.price_output_per_mtok)  # fmt: skip
+
+    def llm_config(self) -> Any:
+        from mvagent.llm import LLMConfig
+
+        return LLMConfig(**self.provider_config())
+
+    def get_client(self) -> Any:
+        """An `openai.OpenAI` client for the endpoint, the SDK's own retries off."""
+        import openai
+
+        key = self.api_key.get_secret_value() if self.api_key else "not-needed"
+        return openai.OpenAI(api_key=key, base_url=self.base_url, max_retries=0)
+
+
+def load_llm_config(block_name: str) -> Any:
+    """The `LLMConfig` saved in the LLMCredentials Block `block_name`."""
+    from mvagent.llm import LLMConfig
+
+    return LLMConfig(**load_credentials("llm", block_name))
+
+
 BLOCK_TYPES: dict[str, type[Block]] = {
     "sora": SoraCredentials,
     "veo": VeoCredentials,
@@ -190,6 +243,7 @@ BLOCK_TYPES: dict[str, type[Block]] = {
     "runway": RunwayCredentials,
     "web": WebSessionCredentials,
     "suno": SunoCredentials,
+    "llm": LLMCredentials,
 }
 
 

@@ -8,9 +8,9 @@ import click
 
 from flows.params import SongInput, VideoOptions
 from mvagent.cli_display import StageDisplay
-from mvagent.errors import BadInputError
+from mvagent.errors import BadInputError, ConfigError
 from mvagent.ingest import ingest_file
-from mvagent.models import GenerationSettings, RenderSettings, Storyboard
+from mvagent.models import GenerationSettings, PlannerSettings, RenderSettings, Storyboard
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -53,6 +53,15 @@ def build_parameters(
             raise BadInputError(
                 f"unknown provider {name!r}; choose one of: {', '.join(provider_names())}"
             )
+    planner = PlannerSettings(
+        mode=str(o.get("planner") or "auto"),  # type: ignore[arg-type]
+        brief=str(o.get("brief") or ""),
+        transcribe=bool(o.get("transcribe")),
+        llm_credentials_block=o.get("llm_credentials_block"),  # type: ignore[arg-type]
+        llm_model=str(o.get("llm_model") or ""),
+    )
+    if planner.mode == "llm" or planner.transcribe:
+        _require_llm(planner)
     song_input = SongInput(
         source=song or "",
         demo=demo,
@@ -67,22 +76,40 @@ def build_parameters(
         render=render,
         generation=generation,
         review_clips=not o.get("no_review"),
+        planner=planner,
     )
     return song_input, options
 
 
+def _require_llm(planner: PlannerSettings) -> None:
+    """`--planner llm` / `--transcribe` with nowhere to send requests: fail before Prefect."""
+    if planner.llm_credentials_block:
+        return  # checked when the Block is loaded
+    from mvagent.llm import config_from_env
+    from mvagent.planning.planner import NO_LLM
+
+    if not config_from_env().configured:
+        what = "--planner llm" if planner.mode == "llm" else "--transcribe"
+        raise ConfigError(f"{what}: {NO_LLM}")
+
+
 def print_dry_run(storyboard_path: Path, generation: GenerationSettings) -> None:
     from mvagent.planning.cost import estimate_cost
+    from mvagent.planning.summary import storyboard_lines
 
     storyboard = Storyboard.model_validate_json(storyboard_path.read_text())
     estimate = estimate_cost(storyboard, settings=generation)
     click.echo(f"storyboard: {storyboard_path}")
-    for sc in storyboard.scenes:
-        click.echo(
-            f"  scene {sc.index:>2}  {sc.start:7.2f}-{sc.end:7.2f}  {sc.section:<10} "
-            f"clip {sc.clip_duration:5.1f}s  {sc.motif:<10} {sc.prompt[:70]}"
-        )
-    click.echo("cost estimate: " + estimate.summary())
+    for line in storyboard_lines(storyboard):
+        click.echo(line)
+    llm = (
+        f"${storyboard.llm_cost_usd:.4f} for {storyboard.llm_calls} call(s) to {storyboard.llm_model}"
+        if storyboard.llm_calls
+        else "none"
+    )
+    click.echo(f"LLM cost: {llm}")
+    click.echo("clip cost estimate: " + estimate.summary())
+    click.echo(f"total: ${storyboard.llm_cost_usd + estimate.total_usd:.2f}")
 
 
 def run_make(*, song: str | None, demo: bool, **opts: object) -> None:

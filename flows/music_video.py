@@ -24,6 +24,7 @@ from tasks.ingest import ingest_song
 from tasks.plan import estimate_video_cost, plan_video
 from tasks.publish import publish_video
 from tasks.review import review_clip
+from tasks.transcribe import transcribe_lyrics
 
 
 @flow(name="music-video", log_prints=True)
@@ -45,6 +46,9 @@ def music_video(
         )
     song_dir = Path(options.out_dir) / song_.slug
     decisions = song_dir / "decisions.jsonl"
+    if options.planner.transcribe:
+        with stage("transcribe", timings):
+            song_ = transcribe_lyrics(song_, planner=options.planner, song_dir=str(song_dir))
     with stage("analyse", timings):
         analysis = analyse_song(song_, song_dir=str(song_dir))
     with stage("plan", timings):
@@ -55,6 +59,8 @@ def music_video(
             render=options.render,
             generation=gen,
             song_dir=str(song_dir),
+            song=song_,
+            planner=options.planner,
         )
         estimate_video_cost(
             storyboard,
@@ -74,6 +80,7 @@ def music_video(
             settings=unmapped(gen),
             clips_dir=unmapped(str(song_dir / "clips")),
             decisions_path=unmapped(str(decisions)),
+            planner=unmapped(options.planner),
         )
         by_scene: dict[int, Clip] = {}
         for k, wave in enumerate(continuity_waves(unique, storyboard)):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from mvagent.models import GenerationSettings, RenderSettings
+from mvagent.models import GenerationSettings, PlannerSettings, RenderSettings
 
 
 class SongInput(BaseModel):
@@ -29,6 +29,11 @@ class VideoOptions(BaseModel):
     seed: int = 0
     render: RenderSettings = Field(default_factory=RenderSettings)
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
+    planner: PlannerSettings = Field(
+        default_factory=PlannerSettings,
+        description="who writes the storyboard and the prompts (LLM or heuristic), the brief, "
+        "and transcription for songs without lyrics",
+    )
     review_clips: bool = Field(
         default=True, description="check each clip and regenerate weak ones once"
     )

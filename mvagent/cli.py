@@ -66,6 +66,23 @@ def cli() -> None:
 @click.option(
     "--credentials", "credentials_block", default=None, help="Name of a saved credentials Block."
 )
+@click.option(
+    "--planner",
+    type=click.Choice(["auto", "llm", "heuristic"]),
+    default="auto",
+    show_default=True,
+    help="Who writes the storyboard: the LLM (MVAGENT_LLM_*), the heuristic, or auto.",
+)
+@click.option("--brief", default="", help="What the video should be about, for the LLM planner.")
+@click.option(
+    "--transcribe", is_flag=True, help="No lyrics? Get timed words from the LLM endpoint."
+)
+@click.option(
+    "--llm-credentials", "llm_credentials_block", default=None, help="A saved LLMCredentials Block."
+)
+@click.option(
+    "--llm-model", default="", help="LLM model (default: MVAGENT_LLM_MODEL or the Block's)."
+)
 @click.option("--no-review", is_flag=True, help="Skip clip QA and regeneration.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Prefect's logs.")
 def make(song: str | None, demo: bool, verbose: bool, **opts: object) -> None:

@@ -59,6 +59,12 @@ class ScenesFailedError(ProviderError):
         self.scenes = scenes
 
 
+class LLMError(MvagentError):
+    """The LLM endpoint failed, or answered nonsense even after one repair round."""
+
+    exit_code = 2
+
+
 class BudgetExceededError(MvagentError):
     """Generating the next clip would exceed `--max-cost`."""
 

@@ -123,6 +123,39 @@ class Song(_Model):
 # --------------------------------------------------------------------------- planning
 
 
+Treatment = Literal["narrative", "performance", "abstract", "lyric"]
+
+
+class Concept(_Model):
+    """The idea of the whole video, as a director would pitch it."""
+
+    logline: str
+    treatment: Treatment = "abstract"
+
+
+class Character(_Model):
+    """Someone on screen; `description` is repeated verbatim in every prompt they appear in."""
+
+    id: str
+    name: str
+    description: str
+
+
+class Location(_Model):
+    id: str
+    name: str
+    description: str
+
+
+class Look(_Model):
+    """The visual bible's constants: palette in words, lens and camera language, era."""
+
+    palette: list[str] = Field(default_factory=list, description="colours in words")
+    lens: str = ""
+    camera: str = ""
+    era: str = ""
+
+
 class Scene(_Model):
     """One storyboard scene: a stretch of the song fed by one generated clip."""
 
@@ -139,6 +172,12 @@ class Scene(_Model):
     seed: int = 0
     clip_duration: float = Field(description="seconds of video to generate for this scene")
     reference: Literal["none", "previous_last_frame"] = "none"
+    lyric: str = Field(default="", description="the lyric sung (or illustrated) in this scene")
+    action: str = ""
+    setting: str = ""
+    characters: list[str] = Field(default_factory=list, description="ids in Storyboard.characters")
+    location: str = Field(default="", description="an id in Storyboard.locations")
+    negative_prompt: str = Field(default="", description="for models that take one (Veo)")
 
     @property
     def duration(self) -> float:
@@ -149,6 +188,17 @@ class Storyboard(_Model):
     style: str = ""
     visual_bible: str = ""
     scenes: list[Scene] = Field(default_factory=list)
+    title: str = ""
+    planner: Literal["heuristic", "llm"] = "heuristic"
+    planner_note: str = Field(default="", description="why this planner wrote the storyboard")
+    concept: Concept | None = None
+    characters: list[Character] = Field(default_factory=list)
+    locations: list[Location] = Field(default_factory=list)
+    look: Look | None = None
+    llm_model: str = ""
+    llm_calls: int = 0
+    llm_tokens: int = 0
+    llm_cost_usd: float = Field(default=0.0, description="USD spent on LLM calls while planning")
 
 
 # --------------------------------------------------------------------------- render settings
@@ -198,6 +248,7 @@ class ClipRequest(_Model):
     downbeat_times_s: list[float] = Field(default_factory=list)
     beat_energy: list[float] = Field(default_factory=list)
     reference_image: Path | None = None
+    negative_prompt: str = ""
 
 
 class Clip(_Model):
@@ -277,6 +328,26 @@ class Decision(_Model):
     reason: str
     scene_index: int | None = None
     data: dict = Field(default_factory=dict)
+
+
+class PlannerSettings(_Model):
+    """Who writes the storyboard and prompts: an LLM, the heuristic, or the LLM when configured."""
+
+    mode: Literal["auto", "llm", "heuristic"] = Field(
+        default="auto",
+        description="auto: the LLM when one is configured, else the heuristic (and the "
+        "heuristic if the LLM fails); llm: the LLM or stop; heuristic: never call an LLM",
+    )
+    brief: str = Field(default="", description="what you want the video to be about, in words")
+    transcribe: bool = Field(
+        default=False,
+        description="songs without lyrics: get timed words from the LLM endpoint's "
+        "audio.transcriptions (whisper-1, gpt-4o-transcribe, faster-whisper)",
+    )
+    llm_credentials_block: str | None = Field(
+        default=None, description="name of a saved LLMCredentials Block (else MVAGENT_LLM_*)"
+    )
+    llm_model: str = Field(default="", description="overrides the Block's / MVAGENT_LLM_MODEL")
 
 
 class GenerationSettings(_Model):

@@ -32,7 +32,7 @@ from prefect.tasks import exponential_backoff
 from mvagent import progress
 from mvagent.decisions import DecisionLog
 from mvagent.errors import BadInputError, BudgetExceededError, ProviderError, ScenesFailedError
-from mvagent.models import Clip, ClipRequest, GenerationSettings
+from mvagent.models import Clip, ClipRequest, GenerationSettings, PlannerSettings
 from mvagent.providers.generation import Budget, clip_path, generate_clip
 from mvagent.providers.remote import fingerprint, sha256_file
 
@@ -182,6 +182,24 @@ def _cache(block: str | None) -> Any:
     return s3_clip_cache(name)
 
 
+def _rewriter(planner: PlannerSettings | None, settings: GenerationSettings, decisions_path: Any):
+    """The LLM rewrite for refused prompts when an LLM is configured (else the word swap)."""
+    if planner is None or planner.mode == "heuristic":
+        return None
+    from mvagent.planning.rewrite import llm_rewriter
+    from mvagent.providers.generation import capabilities_for
+    from tasks.plan import planner_llm
+
+    llm = planner_llm(planner, decisions=DecisionLog(decisions_path), stage=STAGE_NAME)
+    if llm is None:
+        return None
+    caps = capabilities_for(settings.provider, model=settings.model or None)
+    return llm_rewriter(llm, max_chars=caps.max_prompt_chars)
+
+
+STAGE_NAME = "generate"
+
+
 # --------------------------------------------------------------------------- the task
 
 
@@ -205,6 +223,7 @@ def generate_clip_task(
     credentials_block: str | None = None,
     cache_block: str | None = None,
     rate_per_minute: float | None = None,
+    planner: PlannerSettings | None = None,
 ) -> Clip:
     """Make `clips_dir/scene-NNN.mp4` for `request` (see the module docstring).
 
@@ -223,6 +242,7 @@ def generate_clip_task(
         credentials=_credentials(settings, credentials_block),
         cache=_cache(cache_block),
         limiter=provider_limiter(concurrency=settings.concurrency, rate_per_minute=rate),
+        rewriter=_rewriter(planner, settings, decisions_path),
     )
     progress.advance("generate", f"scene {clip.scene_index}" + (" (cached)" if clip.cached else ""))
     try:

@@ -9,10 +9,36 @@ from prefect.cache_policies import NO_CACHE
 
 from mvagent.decisions import DecisionLog
 from mvagent.fileio import write_json_atomic
-from mvagent.models import Analysis, ClipRequest, GenerationSettings, RenderSettings, Storyboard
+from mvagent.llm import LLM, build_llm, call_recorder, config_from_env
+from mvagent.models import (
+    Analysis,
+    ClipRequest,
+    GenerationSettings,
+    PlannerSettings,
+    RenderSettings,
+    Song,
+    Storyboard,
+)
+from mvagent.planning.planner import plan
 from mvagent.planning.requests import clip_requests
-from mvagent.planning.storyboard import plan_storyboard
 from mvagent.providers.generation import capabilities_for
+
+
+def planner_llm(planner: PlannerSettings, *, decisions: DecisionLog, stage: str) -> LLM | None:
+    """The configured LLM (a saved LLMCredentials Block, else MVAGENT_LLM_*), or None."""
+    if planner.mode == "heuristic" and not planner.transcribe:
+        return None
+    if planner.llm_credentials_block:
+        from blocks.credentials import load_llm_config
+
+        config = load_llm_config(planner.llm_credentials_block)
+    else:
+        config = config_from_env()
+    if planner.llm_model:
+        config = config.model_copy(update={"model": planner.llm_model})
+    if not config.configured:
+        return None
+    return build_llm(config, on_call=call_recorder(decisions, stage=stage))
 
 
 @task(name="plan-storyboard", cache_policy=NO_CACHE)
@@ -24,18 +50,34 @@ def plan_video(
     render: RenderSettings,
     generation: GenerationSettings,
     song_dir: str,
+    song: Song | None = None,
+    planner: PlannerSettings | None = None,
 ) -> tuple[Storyboard, list[ClipRequest]]:
+    planner = planner or PlannerSettings(mode="heuristic")
     caps = capabilities_for(generation.provider, model=generation.model or None)
-    storyboard = plan_storyboard(analysis, style=style, capabilities=caps, seed=seed)
+    log = DecisionLog(Path(song_dir) / "decisions.jsonl")
+    song = song or Song(path=Path(song_dir), title="", slug=Path(song_dir).name)
+    llm = None if planner.mode == "heuristic" else planner_llm(planner, decisions=log, stage="plan")
+    storyboard = plan(
+        analysis,
+        song=song,
+        mode=planner.mode,
+        provider=generation.provider,
+        capabilities=caps,
+        decisions=log,
+        llm=llm,
+        style=style,
+        brief=planner.brief,
+        seed=seed,
+    )
     requests = clip_requests(storyboard, analysis, settings=render, capabilities=caps)
     write_json_atomic(Path(song_dir) / "storyboard.json", storyboard)
-    log = DecisionLog(Path(song_dir) / "decisions.jsonl")
     log.record(
         "plan",
         "storyboard",
         f"{len(storyboard.scenes)} scenes over {len(analysis.sections)} sections, "
-        f"provider {generation.provider}",
-        data={"scenes": len(storyboard.scenes)},
+        f"provider {generation.provider}, planner {storyboard.planner}",
+        data={"scenes": len(storyboard.scenes), "planner": storyboard.planner},
     )
     return storyboard, requests
 

@@ -27,6 +27,10 @@ def publish_video(
     song_dir: str,
     storage_block: str | None = None,
 ) -> str:
+    from mvagent.decisions import DecisionLog
+
+    decisions = DecisionLog(Path(song_dir) / "decisions.jsonl").read()
+    llm_calls = [d.get("data", {}) for d in decisions if d.get("action") == "llm_call"]
     text = render_report(
         song=song,
         analysis=analysis,
@@ -35,6 +39,7 @@ def publish_video(
         timings_s=timings_s,
         clips=clips,
         provider=provider,
+        llm_calls=llm_calls,
     )
     report = write_text_atomic(Path(song_dir) / "report.md", text)
     create_markdown_artifact(markdown=text, key=f"report-{song.slug}"[:60], description=song.title)

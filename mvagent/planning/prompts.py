@@ -39,15 +39,26 @@ def write_prompt(
     mood: Mood,
     style: str = "",
     max_chars: int = 4000,
+    imagery: list[str] | None = None,
+    hex_colours: bool = True,
 ) -> str:
-    """One prompt for a text-to-video model; cut to `max_chars` at a clause boundary."""
+    """One prompt for a text-to-video model; cut to `max_chars` at a clause boundary.
+
+    `imagery` (concrete pictures from the lyric, title and tags) comes right after the look,
+    so a short prompt limit keeps it. Only the local renderer reads hex colours; with
+    `hex_colours=False` (remote models) the palette is named in words.
+    """
+    from mvagent.planning.prompt_engineer import colour_name
+
+    colours = " ".join(palette) if hex_colours else ", ".join(colour_name(c) for c in palette)
     clauses = [
         f"Music video shot, {bible.look}",
+        *(imagery or []),
         f"{motif_prose(motif)}",
         _SECTION_MOOD.get(section, "abstract motion"),
         energy_words(energy),
         f"{camera_prose(camera)}",
-        f"colour palette {' '.join(palette)}",
+        f"colour palette {colours}",
     ]
     if mood.tags:
         clauses.append("mood: " + ", ".join(mood.tags[:3]))

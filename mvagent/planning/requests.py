@@ -44,6 +44,7 @@ def clip_requests(
                 beat_times_s=rel(analysis.beats),
                 downbeat_times_s=rel(analysis.downbeats),
                 beat_energy=beat_energy,
+                negative_prompt=scene.negative_prompt,
             )
         )
     return requests

@@ -8,6 +8,7 @@ an unchanged repeat costs nothing (the clip cache serves it).
 from __future__ import annotations
 
 from mvagent.models import Analysis, Scene, Section, Storyboard
+from mvagent.planning.imagery import imagery, scene_lyric
 from mvagent.planning.prompts import write_prompt
 from mvagent.planning.visual_bible import (
     CAMERAS_CALM,
@@ -56,8 +57,14 @@ def plan_storyboard(
     capabilities: Capabilities | None = None,
     seed: int = 0,
     max_scene_s: float | None = None,
+    title: str = "",
+    hex_colours: bool = True,
 ) -> Storyboard:
-    """Plan scenes over `analysis` for a provider with `capabilities` (defaults: local)."""
+    """Plan scenes over `analysis` for a provider with `capabilities` (defaults: local).
+
+    Each scene's prompt carries concrete imagery from the lyric sung in it, then the title
+    and the style tags. `hex_colours=False` (remote models) names the palette in words.
+    """
     caps = capabilities or Capabilities()
     if analysis.duration <= 0:
         return Storyboard(style=style)
@@ -85,6 +92,7 @@ def plan_storyboard(
                 palette = palette[:2] + [bible.accent_palette[0]]
             cams = CAMERAS_DRIVING if energy >= 0.6 else CAMERAS_CALM
             camera = cams[stable_int(seed, section.group, k, "cam") % len(cams)]
+            lyric = scene_lyric(analysis.lyrics, start, end)
             prompt = write_prompt(
                 section=section.label,
                 energy=energy,
@@ -95,6 +103,8 @@ def plan_storyboard(
                 mood=analysis.mood,
                 style=style,
                 max_chars=caps.max_prompt_chars,
+                imagery=imagery(lyric, title, style),
+                hex_colours=hex_colours,
             )
             scenes.append(
                 Scene(
@@ -113,6 +123,7 @@ def plan_storyboard(
                     clip_duration=caps.pick_duration(end - start),
                     # Continue a long section from where its previous clip ended.
                     reference="previous_last_frame" if caps.image_reference and k > 0 else "none",
+                    lyric=lyric,
                 )
             )
-    return Storyboard(style=style, visual_bible=bible.describe(), scenes=scenes)
+    return Storyboard(style=style, visual_bible=bible.describe(), scenes=scenes, title=title)

@@ -42,6 +42,8 @@ from mvagent.providers.remote import JobJournal, fingerprint, redact, remember_s
 log = logging.getLogger("mvagent.generation")
 
 Limiter = Callable[[str], AbstractContextManager[Any]]
+# (refused prompt, provider's reason) -> a rewrite keeping the intent, or None (LLM rewriter).
+PromptRewriter = Callable[[str, str], "str | None"]
 STAGE = "generate"
 
 
@@ -160,6 +162,18 @@ def soften_prompt(prompt: str) -> str:
     # Names of real people are a common refusal cause; quoted strings often hold them.
     softened = re.sub(r"\"[^\"]*\"", "a figure", softened)
     return f"{softened.rstrip(' .,')}, {_SAFE_SUFFIX}"
+
+
+def rewrite_refused(prompt: str, reason: str, rewriter: PromptRewriter | None) -> tuple[str, str]:
+    """(new prompt, "llm" | "word_swap"): the rewriter's version, else the word swap."""
+    if rewriter is not None:
+        try:
+            new = rewriter(prompt, reason)
+        except Exception:  # an LLM outage must not cost the clip its second chance
+            new = None
+        if new and new.strip() and new.strip() != prompt.strip():
+            return new.strip(), "llm"
+    return soften_prompt(prompt), "word_swap"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -384,6 +398,7 @@ class _Run:
     limiter: Limiter | None
     record: _Recorder
     rng: random.Random
+    rewriter: PromptRewriter | None = None
 
     def staging(self, key: str) -> Path:
         return self.dest.with_name(f".{self.dest.stem}.{key[:12]}.mp4")
@@ -439,9 +454,10 @@ class _Run:
                         f"{name} refused the softened prompt too: {exc}", permanent=True
                     ) from None
                 rewritten = True
-                request = request.model_copy(update={"prompt": soften_prompt(request.prompt)})
-                self.record("rewrite_prompt", f"{exc}; trying once more with a softened prompt",
-                            provider=name, prompt=request.prompt)  # fmt: skip
+                new_prompt, how = rewrite_refused(request.prompt, str(exc), self.rewriter)
+                self.record("rewrite_prompt", f"{exc}; trying once more with a softened prompt ({how})",
+                            provider=name, prompt=new_prompt, original=request.prompt, method=how)  # fmt: skip
+                request = request.model_copy(update={"prompt": new_prompt})
                 attempt = 0
                 continue
             except ConfigError:
@@ -515,6 +531,7 @@ def generate_clip(
     cache: ClipCache | None = None,
     retry: RetryPolicy | None = None,
     limiter: Limiter | None = None,
+    rewriter: PromptRewriter | None = None,
 ) -> Clip:
     """Make (or fetch) the clip for one scene as `clips_dir/scene-NNN.mp4`.
 
@@ -534,6 +551,7 @@ def generate_clip(
         limiter=limiter,
         record=_Recorder(decisions, request.scene_index),
         rng=random.Random(),
+        rewriter=rewriter,
     )
     run.dest.parent.mkdir(parents=True, exist_ok=True)
     for stale in run.dest.parent.glob(f".{run.dest.stem}.*"):

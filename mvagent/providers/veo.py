@@ -164,6 +164,7 @@ class VeoProvider(VideoProvider):
                 aspect_ratio="16:9" if width >= height else "9:16",
                 resolution="1080p" if max(width, height) >= 1920 else "720p",
                 seed=request.seed,
+                negative_prompt=request.negative_prompt or None,
                 generate_audio=False,  # the music video has its own soundtrack
                 reference_images=[
                     types.VideoGenerationReferenceImage(

@@ -28,6 +28,7 @@ def render_report(
     timings_s: Mapping[str, float],
     clips: Mapping[int, Clip],
     provider: str,
+    llm_calls: list[dict] | None = None,
 ) -> str:
     """The report as markdown text (pure; `write_report` puts it on disk)."""
     lines = [f"# {song.title}" + (f" — {song.artist}" if song.artist else ""), ""]
@@ -57,10 +58,13 @@ def render_report(
         lines.append(
             f"| {i} | {s.label} | {_mmss(s.start)} | {_mmss(s.end)} | {s.end - s.start:.2f} |"
         )
-    lines += ["", "## Storyboard", "", f"Visual bible: {storyboard.visual_bible}", ""]
+    from mvagent.planning.summary import storyboard_markdown
+
+    lines += ["", "## Storyboard", "", *storyboard_markdown(storyboard)]
+    lines += [f"Visual bible: {storyboard.visual_bible}", ""]
     lines += [
-        "| scene | section | time | energy | motif | camera | clip (s) | source | prompt |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| scene | section | time | energy | motif | camera | clip (s) | source | lyric | prompt |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for sc in storyboard.scenes:
         clip = clips.get(sc.index)
@@ -71,7 +75,8 @@ def render_report(
         prompt = prompt if len(prompt) <= 140 else prompt[:137] + "..."
         lines.append(
             f"| {sc.index} | {sc.section} | {_mmss(sc.start)}–{_mmss(sc.end)} | {sc.energy:.2f} "
-            f"| {sc.motif} | {sc.camera} | {sc.clip_duration:.2f} | {source} | {prompt} |"
+            f"| {sc.motif} | {sc.camera} | {sc.clip_duration:.2f} | {source} "
+            f"| {sc.lyric.replace('|', '/')[:60]} | {prompt} |"
         )
     # Scenes can share one clip (a repeated chorus): count each file once.
     distinct = {str(c.path): c for c in clips.values()}.values()
@@ -102,6 +107,7 @@ def render_report(
         f"- Paid generated seconds: {paid:.1f} s for {m.duration_s:.1f} s of video "
         f"(ratio {paid / m.duration_s if m.duration_s else 0:.2f})",
         f"- Spend: ${spend:.2f}",
+        *_llm_lines(storyboard, llm_calls),
         "",
         "## Time per stage",
         "",
@@ -111,6 +117,31 @@ def render_report(
     lines += [f"| {k} | {v:.2f} |" for k, v in timings_s.items()]
     lines.append(f"| total | {sum(timings_s.values()):.2f} |")
     return "\n".join(lines) + "\n"
+
+
+def _llm_lines(storyboard: Storyboard, calls: list[dict] | None) -> list[str]:
+    """LLM calls of the whole run (planning, transcription, prompt rewrites) from decisions."""
+    if calls is None:
+        if not storyboard.llm_calls:
+            return []
+        return [f"- LLM: {storyboard.llm_calls} call(s) to {storyboard.llm_model}, "
+                f"{storyboard.llm_tokens} tokens, ${storyboard.llm_cost_usd:.4f}"]  # fmt: skip
+    if not calls:
+        return ["- LLM: no calls"]
+    tokens = sum(int(c.get("prompt_tokens", 0)) + int(c.get("completion_tokens", 0)) for c in calls)
+    usd = sum(float(c.get("cost_usd") or 0.0) for c in calls)
+    unknown = sum(1 for c in calls if c.get("cost_usd") is None)
+    latency = sum(float(c.get("latency_s", 0.0)) for c in calls)
+    by_purpose: dict[str, int] = {}
+    for c in calls:
+        by_purpose[c.get("purpose", "?")] = by_purpose.get(c.get("purpose", "?"), 0) + 1
+    what = ", ".join(f"{k} x{v}" for k, v in by_purpose.items())
+    models = ", ".join(sorted({str(c.get("model", "")) for c in calls}))
+    return [
+        f"- LLM: {len(calls)} call(s) ({what}) to {models}: {tokens} tokens, ${usd:.4f}"
+        + (f" ({unknown} at an unknown price)" if unknown else "")
+        + f", {latency:.1f} s"
+    ]
 
 
 def write_report(path: str | Path, **kwargs: object) -> Path:
