@@ -67,6 +67,18 @@ class Mood(_Model):
     tags: list[str] = Field(default_factory=list)
 
 
+# Below this `beat_confidence` the editor cuts on strong onsets and the report warns first.
+LOW_BEAT_CONFIDENCE = 0.5
+
+
+class TempoCandidate(_Model):
+    """A metrical level a listener might tap; `beats_at_level` gives its beat times."""
+
+    level: Literal["half", "beat", "double"]
+    tempo_bpm: float
+    score: float = Field(description="0..1, periodicity support times the tempo prior")
+
+
 class Analysis(_Model):
     """What `mvagent analyze SONG --json` prints."""
 
@@ -84,6 +96,26 @@ class Analysis(_Model):
     tempo_changes: list[tuple[float, float]] = Field(
         default_factory=list, description="(time_s, bpm) where the tempo changes"
     )
+    beat_confidence: float = Field(
+        default=1.0, description="0..1: how clearly the audio supports the beat grid"
+    )
+    tempo_candidates: list[TempoCandidate] = Field(default_factory=list)
+    onsets: list[float] = Field(
+        default_factory=list, description="strong onsets (s): cut points when confidence is low"
+    )
+
+    def beats_at_level(self, level: Literal["half", "beat", "double"] = "beat") -> list[float]:
+        """Beat times (s) at a metrical level: the beats, every other beat counted from the
+        first downbeat, or the beats with the points half way between them."""
+        beats = list(self.beats)
+        if level == "half" and len(beats) >= 2:
+            first = self.downbeats[0] if self.downbeats else beats[0]
+            start = min(range(len(beats)), key=lambda i: abs(beats[i] - first)) % 2
+            return beats[start::2]
+        if level == "double" and len(beats) >= 2:
+            mids = [round((a + b) / 2, 3) for a, b in zip(beats, beats[1:], strict=False)]
+            return sorted(beats + mids)
+        return beats
 
     def mean_energy(self, start_s: float, end_s: float) -> float:
         """Mean energy of the beats in `[start_s, end_s)`; `energy_at(start_s)` if none fall there."""
@@ -209,6 +241,9 @@ class RenderSettings(_Model):
     height: int = 720
     fps: int = 24
     preset: Literal["draft", "final"] = "final"
+    beat_level: Literal["half", "beat", "double"] = Field(
+        default="beat", description="cut on every beat, every other beat, or on half beats"
+    )
     fit: Literal["crop", "blur"] = "crop"
     subtitles: Literal["none", "burn", "soft"] = "burn"
     title_card: bool = True

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from mvagent.audio.beats import every_beat, track_beats
+from mvagent.audio.confidence import beat_confidence, strong_onsets, tempo_candidates
 from mvagent.audio.decode import load_audio
 from mvagent.audio.downbeats import find_bars
 from mvagent.audio.energy import beat_energy
@@ -25,6 +26,7 @@ from mvagent.ffmpeg import probe
 from mvagent.models import Analysis, Region, Section
 
 ANALYSIS_SR = 22050
+BEAT_LATENCY_S = 0.015
 
 
 def analyze(
@@ -61,7 +63,9 @@ def analyze_samples(
     features = compute_features(y, sr)
     envs = onset_envelopes(features)
     track = track_beats(features, envs=envs)
-    beats = track.beats_s
+    # Onset envelopes peak a little before the attack a listener hears as the beat (the
+    # analysis window reaches it early): 10 ms on real drum samples with exact truth (Hydrogen), 21 ms on synthetic clicks: 15.
+    beats = track.beats_s + BEAT_LATENCY_S if len(track.beats_s) else track.beats_s
     changes = tuple(t for t, _ in track.tempo_changes)
     bars = find_bars(beats, features, envs, change_times_s=changes) if len(beats) >= 4 else None
     downbeats = bars.downbeats_s if bars is not None else beats[:0]
@@ -107,6 +111,11 @@ def analyze_samples(
         mood=mood,
         lyrics=lyrics,
         tempo_changes=[(float(t), float(b)) for t, b in track.tempo_changes],
+        beat_confidence=beat_confidence(
+            envs.onset, beats, fps=features.fps, agreement=track.agreement
+        ),
+        tempo_candidates=tempo_candidates(envs.onset, fps=features.fps, tempo_bpm=track.tempo_bpm),
+        onsets=[round(float(t), 3) for t in strong_onsets(envs.onset, fps=features.fps)],
     )
 
 

@@ -48,6 +48,7 @@ class BeatTrack:
     tempo_changes: list[tuple[float, float]] = field(default_factory=list)  # (time_s, bpm)
     steady: bool = True
     subdivision: int = 2  # 3 when the beat divides in three (shuffle, swing, compound meter)
+    agreement: float | None = None  # the steady grid's window agreement (None: DP beats)
 
 
 def dp_beats(env: np.ndarray, period: np.ndarray, *, tightness: float = 120.0) -> np.ndarray:
@@ -282,6 +283,7 @@ def track_beats(features: Features, *, envs: Envelopes | None = None) -> BeatTra
             tempo_bpm=60.0 / grid.period_s,
             steady=True,
             subdivision=3 if choice.ternary else 2,
+            agreement=grid.agreement,
         )
     local = local * 2 if factor == -2 else local / 2 if factor == 2 else local
     segments = fit_segments(beats, change_points(beats, local / fps, centres))

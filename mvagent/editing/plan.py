@@ -18,10 +18,12 @@ import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from mvagent.editing.timeline import relative_to, to_frame
 from mvagent.errors import TimelineError
 from mvagent.models import (
+    LOW_BEAT_CONFIDENCE,
     Analysis,
     Clip,
     RenderSettings,
@@ -78,7 +80,7 @@ def plan_timeline(
         if scene.index not in clips:
             raise TimelineError(f"scene {scene.index} has no clip; generate its clip first")
 
-    grid = _BeatGrid.from_analysis(analysis)
+    grid = _BeatGrid.from_analysis(analysis, level=settings.beat_level)
     cuts = _plan_cuts(analysis, scenes, clips, grid=grid, settings=settings, total=total)
     shots = _make_shots(cuts, scenes, clips, fps=fps, base_dir=base_dir)
     _choose_transitions(shots, analysis, grid=grid, settings=settings, section_cuts=cuts.sections)
@@ -101,9 +103,15 @@ class _BeatGrid:
     bar_s: float
 
     @classmethod
-    def from_analysis(cls, analysis: Analysis) -> _BeatGrid:
+    def from_analysis(
+        cls, analysis: Analysis, *, level: Literal["half", "beat", "double"] = "beat"
+    ) -> _BeatGrid:
         dur = analysis.duration
-        beats = sorted(b for b in analysis.beats if 0 <= b <= dur)
+        pulse = analysis.beats_at_level(level)
+        if analysis.beat_confidence < LOW_BEAT_CONFIDENCE and len(analysis.onsets) >= 8:
+            # The grid is doubtful: cut where the audio clearly hits instead.
+            pulse = analysis.onsets
+        beats = sorted(b for b in pulse if 0 <= b <= dur)
         if len(beats) >= 2:
             beat_s = statistics.median(b - a for a, b in zip(beats, beats[1:], strict=False))
         else:

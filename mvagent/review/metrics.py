@@ -11,6 +11,7 @@ import numpy as np
 from mvagent.ffmpeg import is_faststart, probe
 from mvagent.models import Analysis, Timeline
 from mvagent.review.frames import read_gray_frames
+from mvagent.review.heard_beats import heard_beats
 
 
 def _nearest_distance(t: float, grid: list[float]) -> float:
@@ -86,6 +87,11 @@ class OutputMetrics:
     cut_on_beat_rate: float
     section_coverage: float
     hard_cuts_confirmed: float  # share of planned hard cuts seen as a picture jump within 1 frame
+    # Measured on the soundtrack, not the grid (see heard_beats): an off-beat grid fails here.
+    heard_cuts: int = 0
+    heard_on_beat_share: float = 1.0
+    heard_contrast: float = 1.0
+    heard_passed: bool = True
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -108,6 +114,7 @@ def measure_output(
     if hard:
         seen = detect_hard_cuts(fps=fps, frames=grey)
         confirmed = sum(_nearest_distance(c, seen) <= 1.0 / fps + 1e-6 for c in hard) / len(hard)
+    heard = heard_beats(video, cuts, beat_period_s=beat_period)
     return OutputMetrics(
         duration_s=round(duration, 4),
         song_duration_s=round(analysis.duration, 4),
@@ -127,4 +134,8 @@ def measure_output(
         ),
         section_coverage=round(section_coverage(cuts, boundaries, beat_period_s=beat_period), 4),
         hard_cuts_confirmed=round(float(confirmed), 4),
+        heard_cuts=heard.cuts,
+        heard_on_beat_share=heard.on_beat_share,
+        heard_contrast=heard.contrast,
+        heard_passed=heard.passed,
     )

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from mvagent.fileio import write_text_atomic
-from mvagent.models import Analysis, Clip, Song, Storyboard
+from mvagent.models import LOW_BEAT_CONFIDENCE, Analysis, Clip, Song, Storyboard
+from mvagent.review.heard_beats import ON_BEAT_CONTRAST
 from mvagent.review.metrics import OutputMetrics
 
 
@@ -40,6 +41,7 @@ def render_report(
             f"**{len(swapped)} of {len(clips)} scenes are not from {provider}:** {listed}",
             "",
         ]
+    lines += _beat_warnings(analysis, metrics)
     lines += [
         "## Music",
         "",
@@ -91,8 +93,11 @@ def render_report(
         "|---|---|---|---|",
         f"| duration | {m.duration_s:.3f} s (song {m.song_duration_s:.3f} s, off by "
         f"{m.duration_error_frames:.2f} frames) | ±1 frame | {_check(m.duration_error_frames <= 1.0)} |",
-        f"| cut-on-beat rate | {m.cut_on_beat_rate:.3f} over {m.cuts} cuts | ≥ 0.95 | "
-        f"{_check(m.cut_on_beat_rate >= 0.95)} |",
+        f"| cut-on-beat rate (against the beat grid) | {m.cut_on_beat_rate:.3f} over {m.cuts} cuts "
+        f"| ≥ 0.95 | {_check(m.cut_on_beat_rate >= 0.95)} |",
+        f"| cuts on heard beats (soundtrack onsets at cuts vs half a beat away) | contrast "
+        f"{m.heard_contrast:.2f}, {m.heard_on_beat_share:.2f} of {m.heard_cuts} cuts louder | "
+        f"contrast ≥ {ON_BEAT_CONTRAST} | {_check(m.heard_passed)} |",
         f"| section coverage | {m.section_coverage:.3f} | ≥ 0.90 | {_check(m.section_coverage >= 0.9)} |",
         f"| hard cuts seen in the picture | {m.hard_cuts_confirmed:.3f} | — | |",
         f"| video | {m.video_codec} {m.pix_fmt} {m.width}x{m.height} @ {m.fps:g} fps, "
@@ -146,3 +151,19 @@ def _llm_lines(storyboard: Storyboard, calls: list[dict] | None) -> list[str]:
 
 def write_report(path: str | Path, **kwargs: object) -> Path:
     return write_text_atomic(path, render_report(**kwargs))  # type: ignore[arg-type]
+
+
+def _beat_warnings(analysis: Analysis, metrics: OutputMetrics) -> list[str]:
+    """Doubts about the beat come first: a video cut off the beat is the worst failure."""
+    out = []
+    if analysis.beat_confidence < LOW_BEAT_CONFIDENCE:
+        out.append(
+            f"**Beat confidence is low ({analysis.beat_confidence:.2f}):** the beat grid may be "
+            "wrong, so cuts were placed on strong onsets in the audio instead."
+        )
+    if not metrics.heard_passed:
+        out.append(
+            f"**Cuts may be off the beat:** the soundtrack is not louder at the cuts than half "
+            f"a beat away (contrast {metrics.heard_contrast:.2f}, {metrics.heard_cuts} cuts)."
+        )
+    return [*out, ""] if out else []

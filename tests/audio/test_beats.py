@@ -74,3 +74,38 @@ def test_white_noise_does_not_crash(rng):
     y = rng.normal(0, 0.1, 6 * synth.SR).astype(np.float32)
     _, _, track = _track(y)
     assert np.all(np.diff(track.beats_s) > 0)
+
+
+def _drums(rng, *, bpm: float, bars: int, kick_at, snare_at, hat_at, hat_level=0.5):
+    """A drum loop from beat positions (fractions of a 4-beat bar) per instrument."""
+    period = 60.0 / bpm
+    y = np.zeros(int((bars * 4 * period + 1.5) * synth.SR))
+    for bar in range(bars):
+        base = 0.5 + bar * 4 * period
+        for pos in kick_at:
+            synth._add(y, synth.kick(rng), base + pos * period, synth.SR)
+        for pos in snare_at:
+            synth._add(y, synth.snare(rng), base + pos * period, synth.SR)
+        for pos in hat_at:
+            synth._add(y, synth.hat(rng, level=hat_level), base + pos * period, synth.SR)
+    truth = 0.5 + np.arange(bars * 4) * period
+    return (0.8 * y / np.abs(y).max()).astype(np.float32), truth
+
+
+def test_kick_on_one_and_three_with_loud_offbeat_hats(rng):
+    y, truth = _drums(
+        rng, bpm=124.0, bars=24, kick_at=(0, 2), snare_at=(1, 3), hat_at=(0.5, 1.5, 2.5, 3.5),
+        hat_level=0.9,
+    )  # fmt: skip
+    _, _, track = _track(y)
+    assert _f(truth, track.beats_s) >= 0.95
+
+
+def test_double_time_rock_snare_on_the_offbeats(rng):
+    # Kick on every beat, snare on every off-beat: the kick is the beat a listener taps.
+    y, truth = _drums(
+        rng, bpm=135.0, bars=24, kick_at=(0, 1, 2, 3), snare_at=(0.5, 1.5, 2.5, 3.5), hat_at=()
+    )
+    _, _, track = _track(y)
+    assert abs(track.tempo_bpm - 135.0) < 0.5
+    assert _f(truth, track.beats_s) >= 0.95

@@ -1,0 +1,30 @@
+"""Benchmark smoke test on one real produced song (Frets on Fire, exact chart tempo map).
+
+`sectoid_war_of_freedom` is a 140 BPM metal song whose guitars push the off-beats in whole
+sections: beat-by-beat tracking slid half a beat over there (beat F 0.45); the steady grid
+holds the beat all through. `.ci/run` installs the Debian song package it comes from.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.real import fretsonfire
+from benchmarks.real.evaluate import evaluate
+from mvagent.audio.analyze import analyze
+
+pytestmark = pytest.mark.slow
+
+
+def test_one_real_song_meets_the_targets():
+    folders = [
+        f for f in fretsonfire.song_folders() if fretsonfire.slug(f) == "sectoid_war_of_freedom"
+    ]
+    if not folders:
+        pytest.skip("install fretsonfire-songs-sectoid (as .ci/run does) for this test")
+    song = fretsonfire.build(folders[0])
+    a = analyze(song.path)
+    scores = evaluate(a.beats, a.downbeats, song)
+    assert scores["error_kind"] == "ok", scores
+    assert scores["beat_f"] >= 0.95 and scores["downbeat_f"] >= 0.90, scores
+    assert abs(scores["signed_error_ms"]) < 15, scores
