@@ -32,6 +32,10 @@ from mvagent.audio.tempo import (
 
 SLOW_CONTRAST = 1.35  # beats / half-way points needed before a slower level is taken
 SLOW_KICK_CONTRAST = 1.3
+# Accents on every other beat halve the level only in a sparse texture (a one-drop, a
+# ballad: little between the beats); in dense rock at 150, with eighths as loud as the
+# beats, accents on 1 and 3 do not make it 75 for a listener.
+SLOW_SPARSE_CONTRAST = 1.5
 PHASE_TIE = 0.1  # |log on/off| of the percussive envelope below which other cues vote
 # Kick and snare both this decisive (log on/off) outvote a percussive envelope that leans
 # the other way by less than PHASE_DRUMS_OVERRIDE: off-beat hats over a kick/snare groove.
@@ -137,6 +141,7 @@ def adjust_level(
             not ternary
             and not backbeat_here
             and not triple_bar
+            and contrast(envs.onset, beats_s, fps) >= SLOW_SPARSE_CONTRAST
             and contrast(envs.onset, slower, fps) >= SLOW_CONTRAST
             and contrast(envs.kick, slower, fps) >= SLOW_KICK_CONTRAST
         ):
