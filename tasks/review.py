@@ -160,6 +160,7 @@ def review_video(
     review: ReviewSettings,
     planner: PlannerSettings | None,
     song_dir: str,
+    judge: bool = True,
 ) -> list[int]:
     """Contact sheet, audio-visual fit and (with a vision model) the rubric; writes them to
     `review.json` and returns the scenes to regenerate (those below `rescue_below`)."""
@@ -169,7 +170,7 @@ def review_video(
     base = Path(song_dir)
     decisions = DecisionLog(base / "decisions.jsonl")
     llm = None
-    if review.critic not in ("off", "rules"):
+    if judge and review.critic not in ("off", "rules"):
         llm = critic_llm(planner, decisions=decisions)
     timeline = Timeline.model_validate_json((base / "timeline.json").read_text())
     result = review_final(
@@ -180,7 +181,92 @@ def review_video(
         sheet=base / "contact_sheet.png",
         llm=llm,
     )
-    weak = result.weak_scenes(below=review.rescue_below)
+    weak = result.weak_scenes(below=review.rescue_below) if judge else []
     decisions.record(STAGE, "video_review", result.summary(), data=result.as_dict())
     write_review(base, video=result.as_dict())
     return weak
+
+
+@task(name="rescue-scenes", cache_policy=NO_CACHE)
+def rescue_scenes(
+    scenes: list[int],
+    requests: list[ClipRequest],
+    uses: dict[int, int],
+    clips: dict[int, Clip],
+    storyboard: Storyboard,
+    *,
+    settings: GenerationSettings,
+    review: ReviewSettings,
+    planner: PlannerSettings | None,
+    song_dir: str,
+) -> dict[int, Clip]:
+    """Regenerate, once, the clips of the scenes the video rubric found weak (budget
+    allowing); a new take replaces the old one unless it is technically broken."""
+    import shutil
+
+    from mvagent.errors import BudgetExceededError
+    from tasks.generate import _run_budget
+
+    base = Path(song_dir)
+    decisions = DecisionLog(base / "decisions.jsonl")
+    budget = _run_budget(settings, str(decisions.path))
+    make, _ = retake_makers(settings=settings, clips_dir=base / "clips", decisions=decisions,
+                            budget=budget, planner=planner)  # fmt: skip
+    critic = make_critic(review, planner, decisions=decisions)
+    sources = {uses.get(s, s) for s in scenes}
+    out: dict[int, Clip] = {}
+    for request in requests:
+        if request.scene_index not in sources or request.scene_index not in clips:
+            continue
+        old = clips[request.scene_index]
+        backup = base / "clips" / "takes" / f"scene-{request.scene_index:03d}-before-rescue.mp4"
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(old.path, backup)
+        new_request = request.model_copy(update={"seed": request.seed + 100})
+        decisions.record(STAGE, "regenerate", "the video rubric scored this scene low",
+                         scene_index=request.scene_index,
+                         data={"take": "rescue", "how": "new_seed", "seed": new_request.seed,
+                               "prompt": new_request.prompt})  # fmt: skip
+        try:
+            clip = make(new_request)
+        except BudgetExceededError as exc:
+            decisions.record(STAGE, "budget_stop", str(exc), scene_index=request.scene_index)
+            shutil.copyfile(backup, old.path)
+            break
+        ok = True
+        if critic is not None:
+            j = critic.judge(clip.path, shot=shot_for(new_request, storyboard, settings=settings))
+            decisions.record(STAGE, "verdict", f"rescue take: {j.verdict} by {j.critic}",
+                             scene_index=request.scene_index,
+                             data={"take": "rescue", **j.as_dict()})  # fmt: skip
+            ok = j.technical_ok
+        if not ok:
+            shutil.copyfile(backup, old.path)
+            continue
+        out[request.scene_index] = clip.model_copy(
+            update={"cost_usd": round(old.cost_usd + clip.cost_usd, 4),
+                    "paid_seconds": round(old.paid_seconds + clip.paid_seconds, 3)}
+        )  # fmt: skip
+    return out
+
+
+@task(name="redo-scene", cache_policy=NO_CACHE)
+def redo_scene_task(
+    song_dir: str,
+    *,
+    scene: int,
+    prompt: str,
+    settings: GenerationSettings,
+    planner: PlannerSettings | None,
+) -> str:
+    """`mvagent redo` inside a flow run: one scene made again, the rest from the cache."""
+    from mvagent.review.redo import redo_scene
+    from tasks.generate import _run_budget
+
+    base = Path(song_dir)
+    decisions = DecisionLog(base / "decisions.jsonl")
+    make, _ = retake_makers(settings=settings, clips_dir=base / "clips", decisions=decisions,
+                            budget=_run_budget(settings, str(decisions.path)), planner=planner)  # fmt: skip
+    caps = capabilities_for(settings.provider, model=settings.model or None)
+    result = redo_scene(base, scene=scene, prompt=prompt or None, make=make, capabilities=caps)
+    return str(result.final)

@@ -102,7 +102,9 @@ def redo_scene(
     if "prompt" in update:
         scenes = [s.model_copy(update={"prompt": request.prompt}) if s.index == scene else s
                   for s in storyboard.scenes]  # fmt: skip
-        write_json_atomic(base / "storyboard.json", storyboard.model_copy(update={"scenes": scenes}))
+        write_json_atomic(
+            base / "storyboard.json", storyboard.model_copy(update={"scenes": scenes})
+        )
     final = base / "final.mp4"
     render_timeline(timeline, base_dir=base, out=final, on_progress=on_progress)
     decisions.record(
