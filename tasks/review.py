@@ -119,6 +119,7 @@ def review_clips(
     decisions = DecisionLog(base / "decisions.jsonl")
     critic = make_critic(review, planner, decisions=decisions)
     if critic is None:
+        (base / "review.json").unlink(missing_ok=True)  # not a stale review of another run
         return clips
     budget = _run_budget(settings, str(decisions.path))
     make, revise = retake_makers(settings=settings, clips_dir=base / "clips",

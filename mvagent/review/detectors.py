@@ -35,7 +35,7 @@ class CutInside:
     """An unintended cut: one frame pair changes structure far more than the clip's usual."""
 
     min_score: float = 30.0  # mean abs difference of mean-removed frames, 0..255
-    over_median: float = 5.0
+    over_median: float = 3.0
 
     def find(self, frames: np.ndarray, *, fps: float, energy: float) -> list[str]:
         if len(frames) < 3:
