@@ -29,8 +29,11 @@ def song(tmp_path_factory) -> Path:
     return root / "song.wav"
 
 
-def test_make_with_llm_critic_retakes_once_and_judges_the_retake(song, tmp_path, prefect_harness):
+@pytest.fixture(scope="module")
+def made(song, tmp_path_factory, prefect_harness):
     import prefect.settings
+
+    tmp_path = tmp_path_factory.mktemp("critic-make")
 
     editor = VisionEditor("regenerate")
     with FakeOpenAIChat(api_key=KEY, responder=editor) as fake:
@@ -42,6 +45,11 @@ def test_make_with_llm_critic_retakes_once_and_judges_the_retake(song, tmp_path,
                "--size", "320x180", "--preset", "draft", "--fps", "12"]  # fmt: skip
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
         sent = list(fake.requests)
+    return proc, tmp_path, editor, sent
+
+
+def test_make_with_llm_critic_retakes_once_and_judges_the_retake(made):
+    proc, tmp_path, editor, sent = made
     assert proc.returncode == 0, proc.stderr[-2000:]
     folder = tmp_path / "out" / "critic"
     decisions = [json.loads(x) for x in (folder / "decisions.jsonl").read_text().splitlines()]
@@ -66,3 +74,41 @@ def test_make_with_llm_critic_retakes_once_and_judges_the_retake(song, tmp_path,
     report = (folder / "report.md").read_text()
     assert "## Editor" in report and "take 1" in report
     assert KEY not in (folder / "decisions.jsonl").read_text() + report
+
+
+def test_redo_one_scene_keeps_the_other_clips_and_the_hand_edits(made):
+    import hashlib
+
+    _, tmp_path, _, _ = made
+    folder = tmp_path / "out" / "critic"
+    timeline = json.loads((folder / "timeline.json").read_text())
+    timeline["shots"][-1]["transition"] = "cut"  # a hand edit
+    timeline["shots"][-1]["transition_duration"] = 0.0
+    (folder / "timeline.json").write_text(json.dumps(timeline))
+
+    def digests() -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted((folder / "clips").glob("scene-*.mp4"))}  # fmt: skip
+
+    before = digests()
+    scene = timeline["shots"][1]["scene_index"]
+    env = {**os.environ, "MVAGENT_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("PREFECT_API_URL", None)
+    cmd = [sys.executable, "-m", "mvagent.cli", "redo", str(folder), "--scene", str(scene),
+           "--prompt", "a red kaleidoscope of rain"]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    after = digests()
+    name = f"scene-{scene:03d}.mp4"
+    assert after[name] != before[name]
+    assert {k: v for k, v in after.items() if k != name} == {
+        k: v for k, v in before.items() if k != name}  # fmt: skip
+    kept = json.loads((folder / "timeline.json").read_text())
+    assert kept["shots"][-1]["transition"] == "cut"  # the hand edit survived
+    log = [json.loads(x) for x in (folder / "decisions.jsonl").read_text().splitlines()]
+    redo_at = max(i for i, d in enumerate(log) if d["action"] == "redo")
+    made_after = [d["scene_index"] for d in log[redo_at - 20 :] if d["action"] == "generated"]
+    assert set(made_after) <= {scene}
+    assert log[redo_at]["data"]["prompt"] == "a red kaleidoscope of rain"
+    bad = subprocess.run([*cmd[:4], "--scene", "999"], capture_output=True, text=True, env=env)
+    assert bad.returncode == 2 and "no scene 999" in bad.stderr
