@@ -110,5 +110,5 @@ def test_redo_one_scene_keeps_the_other_clips_and_the_hand_edits(made):
     made_after = [d["scene_index"] for d in log[redo_at - 20 :] if d["action"] == "generated"]
     assert set(made_after) <= {scene}
     assert log[redo_at]["data"]["prompt"] == "a red kaleidoscope of rain"
-    bad = subprocess.run([*cmd[:4], "--scene", "999"], capture_output=True, text=True, env=env)
+    bad = subprocess.run([*cmd[:5], "--scene", "999"], capture_output=True, text=True, env=env)
     assert bad.returncode == 2 and "no scene 999" in bad.stderr
