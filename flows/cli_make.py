@@ -11,6 +11,7 @@ from mvagent.cli_display import StageDisplay
 from mvagent.errors import BadInputError, ConfigError
 from mvagent.ingest import ingest_file
 from mvagent.models import GenerationSettings, PlannerSettings, RenderSettings, Storyboard
+from mvagent.review.settings import ReviewSettings
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -62,6 +63,15 @@ def build_parameters(
     )
     if planner.mode == "llm" or planner.transcribe:
         _require_llm(planner)
+    try:
+        review = ReviewSettings(
+            critic=str(o.get("critic") or "auto"),  # type: ignore[arg-type]
+            max_retakes=int(o.get("max_retakes") if o.get("max_retakes") is not None else 2),  # type: ignore[arg-type]
+        )
+    except ValueError as exc:
+        raise BadInputError(f"bad review option: {exc.errors()[0]['msg']}") from None  # type: ignore[attr-defined]
+    if review.critic == "llm" and not o.get("no_review"):
+        _require_llm(planner, what="--critic llm")
     song_input = SongInput(
         source=song or "",
         demo=demo,
@@ -77,19 +87,21 @@ def build_parameters(
         generation=generation,
         review_clips=not o.get("no_review"),
         planner=planner,
+        review=review,
     )
     return song_input, options
 
 
-def _require_llm(planner: PlannerSettings) -> None:
-    """`--planner llm` / `--transcribe` with nowhere to send requests: fail before Prefect."""
+def _require_llm(planner: PlannerSettings, *, what: str = "") -> None:
+    """`--planner llm` / `--transcribe` / `--critic llm` with nowhere to send requests: fail
+    before Prefect."""
     if planner.llm_credentials_block:
         return  # checked when the Block is loaded
     from mvagent.llm import config_from_env
     from mvagent.planning.planner import NO_LLM
 
     if not config_from_env().configured:
-        what = "--planner llm" if planner.mode == "llm" else "--transcribe"
+        what = what or ("--planner llm" if planner.mode == "llm" else "--transcribe")
         raise ConfigError(f"{what}: {NO_LLM}")
 
 

@@ -11,7 +11,6 @@ from prefect import flow, unmapped
 
 from flows.params import SongInput, VideoOptions
 from mvagent import progress, telemetry
-from mvagent.decisions import DecisionLog
 from mvagent.models import Clip
 from mvagent.planning.requests import continuity_waves, share_identical
 from tasks._common import stage
@@ -23,7 +22,7 @@ from tasks.generate import collect_clips, generate_clip_task
 from tasks.ingest import ingest_song
 from tasks.plan import estimate_video_cost, plan_video
 from tasks.publish import publish_video
-from tasks.review import review_clip
+from tasks.review import redo_scene_task, rescue_scenes, review_clips, review_video
 from tasks.transcribe import transcribe_lyrics
 
 
@@ -46,6 +45,16 @@ def music_video(
         )
     song_dir = Path(options.out_dir) / song_.slug
     decisions = song_dir / "decisions.jsonl"
+    if options.redo_scene is not None:
+        with stage("redo", timings):
+            return redo_scene_task(str(song_dir), scene=options.redo_scene,
+                                   prompt=options.redo_prompt, settings=gen,
+                                   planner=options.planner)  # fmt: skip
+    review = (
+        options.review
+        if options.review_clips
+        else options.review.model_copy(update={"critic": "off"})
+    )
     if options.planner.transcribe:
         with stage("transcribe", timings):
             song_ = transcribe_lyrics(song_, planner=options.planner, song_dir=str(song_dir))
@@ -68,7 +77,7 @@ def music_video(
             song_dir=str(song_dir),
             render=options.render,
             # Weak clips are made again once: budget for a share of them.
-            retake_share=0.25 if options.review_clips else 0.0,
+            retake_share=0.25 if review.critic != "off" else 0.0,
         )
     if gen.dry_run:
         return str(song_dir / "storyboard.json")
@@ -96,23 +105,19 @@ def music_video(
             by_scene.update(
                 collect_clips(generate_clip_task.map(wave, **common), wave, settings=gen)
             )
-        made = [by_scene[r.scene_index] for r in unique]
-        if options.review_clips:
-            verdicts = review_clip.map(
-                made, expected_duration_s=[r.duration_s for r in unique]
-            ).result()
-            # A weak clip is made again once, as a new take (the seed is part of its cache key).
-            retried = []
-            for r, v in zip(unique, verdicts, strict=True):
-                if not v.ok:
-                    DecisionLog(decisions).record(
-                        "review", "regenerate", "; ".join(v.reasons), scene_index=r.scene_index
-                    )
-                    retried.append(r.model_copy(update={"seed": r.seed + 1}))
-            if retried:
-                by_scene.update(
-                    collect_clips(generate_clip_task.map(retried, **common), retried, settings=gen)
-                )
+    # The editor: every clip judged, weak ones taken again (loop in mvagent/review/retakes.py).
+    with stage("review", timings):
+        by_scene.update(
+            review_clips(
+                unique,
+                by_scene,
+                storyboard,
+                settings=gen,
+                review=review,
+                planner=options.planner,
+                song_dir=str(song_dir),
+            )  # fmt: skip
+        )
         clips = {scene: by_scene[source] for scene, source in uses.items()}
 
     with stage("edit", timings):
@@ -121,6 +126,19 @@ def music_video(
         )
     with stage("evaluate", timings):
         metrics = evaluate_video(timeline, analysis, render=options.render, song_dir=str(song_dir))
+    if review.critic != "off":
+        with stage("review-video", timings):
+            ctx = dict(review=review, planner=options.planner, song_dir=str(song_dir))
+            weak = review_video(analysis, storyboard, **ctx)
+            rescued = rescue_scenes(weak, unique, uses, by_scene, storyboard, settings=gen, **ctx)
+            if rescued:  # weak scenes made again once: cut and measure the video again
+                by_scene.update(rescued)
+                clips = {scene: by_scene[source] for scene, source in uses.items()}
+                timeline = edit_video(song_, analysis, storyboard, clips, render=options.render,
+                                      song_dir=str(song_dir))  # fmt: skip
+                metrics = evaluate_video(timeline, analysis, render=options.render,
+                                         song_dir=str(song_dir))  # fmt: skip
+                review_video(analysis, storyboard, judge=False, **ctx)
     with stage("publish", timings):
         publish_video(
             song_,

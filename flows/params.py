@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from mvagent.models import GenerationSettings, PlannerSettings, RenderSettings
+from mvagent.review.settings import ReviewSettings
 
 
 class SongInput(BaseModel):
@@ -37,6 +38,17 @@ class VideoOptions(BaseModel):
     review_clips: bool = Field(
         default=True, description="check each clip and regenerate weak ones once"
     )
+    review: ReviewSettings = Field(
+        default_factory=ReviewSettings,
+        description="the editor: which critic judges each clip, how many retakes a scene may "
+        "get, and which scenes the video rubric sends back",
+    )
+    redo_scene: int | None = Field(
+        default=None,
+        description="redo ONE scene of a video already made in out_dir (new seed, or "
+        "redo_prompt) and render it again; every other clip comes from the cache",
+    )
+    redo_prompt: str = Field(default="", description="with redo_scene: the scene's new prompt")
     storage_block: str | None = Field(
         default=None, description="S3Bucket block to upload the result to"
     )

@@ -1,4 +1,4 @@
-"""The `mvagent` command: make, analyze, render.
+"""The `mvagent` command: make, analyze, render, redo.
 
 Errors the user can fix print one line and exit 2; nothing else in the engine prints.
 `make` runs the Prefect flow (ephemeral server unless PREFECT_API_URL is set); `analyze`
@@ -83,7 +83,21 @@ def cli() -> None:
 @click.option(
     "--llm-model", default="", help="LLM model (default: MVAGENT_LLM_MODEL or the Block's)."
 )
-@click.option("--no-review", is_flag=True, help="Skip clip QA and regeneration.")
+@click.option(
+    "--critic",
+    type=click.Choice(["auto", "llm", "rules", "off"]),
+    default="auto",
+    show_default=True,
+    help="Who judges each clip: a vision model (MVAGENT_LLM_*), offline rules, off, or auto.",
+)
+@click.option(
+    "--max-retakes",
+    type=click.IntRange(0, 10),
+    default=2,
+    show_default=True,
+    help="New takes per scene at most when the critic rejects one.",
+)
+@click.option("--no-review", is_flag=True, help="Skip clip QA and regeneration (--critic off).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Prefect's logs.")
 def make(song: str | None, demo: bool, verbose: bool, **opts: object) -> None:
     """Make a music video for SONG (a file, URL or suno:ID) or --demo."""
@@ -178,6 +192,51 @@ def render(timeline: str, out_file: str | None) -> None:
             tl, base_dir=path.parent, out=out, on_progress=lambda f: show("render", f, "")
         )
     click.echo(str(out))
+
+
+@cli.command()
+@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.option("--scene", "scene", required=True, type=int, help="The scene number to make again.")
+@click.option("--prompt", default=None, help="A new prompt for the scene (default: a new seed).")
+@click.option("--provider", default=None, help="Default: the provider that made the scene.")
+@click.option("--model", default="", help="Provider model name.")
+@click.option("--max-cost", type=float, default=None, help="Stop before spending more (USD).")
+def redo(
+    out_dir: str,
+    scene: int,
+    prompt: str | None,
+    provider: str | None,
+    model: str,
+    max_cost: float | None,
+) -> None:
+    """Make scene N of a finished video again and re-render (hand edits to timeline.json kept)."""
+    from mvagent.decisions import DecisionLog
+    from mvagent.errors import RedoError
+    from mvagent.models import GenerationSettings
+    from mvagent.providers.generation import Budget, capabilities_for, generate_clip
+    from mvagent.review.redo import redo_scene, scene_provider
+
+    base = Path(out_dir)
+    if not (base / "timeline.json").is_file():
+        raise RedoError(
+            f"{base} has no timeline.json: pass the song's output folder, e.g. out/song"
+        )
+    settings = GenerationSettings(
+        provider=provider or scene_provider(base, scene), model=model, max_cost_usd=max_cost
+    )
+    decisions = DecisionLog(base / "decisions.jsonl")
+    budget = Budget(max_cost)
+
+    def make(request):
+        return generate_clip(request, settings=settings, clips_dir=base / "clips",
+                             decisions=decisions, budget=budget)  # fmt: skip
+
+    caps = capabilities_for(settings.provider, model=model or None)
+    with _progress() as show:
+        show("redo", 0.0, f"scene {scene}")
+        result = redo_scene(base, scene=scene, prompt=prompt, make=make, capabilities=caps,
+                            on_progress=lambda f: show("redo", f, "rendering"))  # fmt: skip
+    click.echo(str(result.final))
 
 
 def _progress():

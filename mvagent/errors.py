@@ -69,3 +69,7 @@ class BudgetExceededError(MvagentError):
     """Generating the next clip would exceed `--max-cost`."""
 
     exit_code = 3
+
+
+class RedoError(BadInputError):
+    """`mvagent redo` was pointed at a folder or scene it cannot redo."""

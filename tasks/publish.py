@@ -31,6 +31,10 @@ def publish_video(
 
     decisions = DecisionLog(Path(song_dir) / "decisions.jsonl").read()
     llm_calls = [d.get("data", {}) for d in decisions if d.get("action") == "llm_call"]
+    review_file = Path(song_dir) / "review.json"
+    import json
+
+    review = json.loads(review_file.read_text()) if review_file.is_file() else None
     text = render_report(
         song=song,
         analysis=analysis,
@@ -40,6 +44,7 @@ def publish_video(
         clips=clips,
         provider=provider,
         llm_calls=llm_calls,
+        review=review,
     )
     report = write_text_atomic(Path(song_dir) / "report.md", text)
     create_markdown_artifact(markdown=text, key=f"report-{song.slug}"[:60], description=song.title)

@@ -30,6 +30,7 @@ def render_report(
     clips: Mapping[int, Clip],
     provider: str,
     llm_calls: list[dict] | None = None,
+    review: Mapping | None = None,
 ) -> str:
     """The report as markdown text (pure; `write_report` puts it on disk)."""
     lines = [f"# {song.title}" + (f" — {song.artist}" if song.artist else ""), ""]
@@ -114,6 +115,7 @@ def render_report(
         f"- Spend: ${spend:.2f}",
         *_llm_lines(storyboard, llm_calls),
         "",
+        *_editor_lines(review),
         "## Time per stage",
         "",
         "| stage | seconds |",
@@ -147,6 +149,52 @@ def _llm_lines(storyboard: Storyboard, calls: list[dict] | None) -> list[str]:
         + (f" ({unknown} at an unknown price)" if unknown else "")
         + f", {latency:.1f} s"
     ]
+
+
+def _editor_lines(review: Mapping | None) -> list[str]:
+    """Every take of every scene (verdict, score, what it cost) and the video review."""
+    if not review:
+        return []
+    scenes = review.get("clips") or []
+    takes = [t for s in scenes for t in s.get("takes", [])]
+    retakes = sum(s.get("retakes", 0) for s in scenes)
+    total = sum(float(s.get("cost_usd", 0.0)) for s in scenes)
+    lines = [
+        "## Editor",
+        "",
+        f"- Critic: {review.get('critic', '?')}; {len(takes)} take(s) judged over "
+        f"{len(scenes)} clip(s), {retakes} retake(s); all takes cost ${total:.2f}",
+    ]
+    if takes:
+        lines += ["", "| scene | take | how | verdict | score | problems | clip $ | critic $ | kept |",
+                  "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+        for s in scenes:
+            for t in s.get("takes", []):
+                problems = "; ".join(t.get("problems", []))[:80].replace("|", "/")
+                lines.append(
+                    f"| {s['scene']} | take {t['take']} | {t['how']} | {t['verdict']} "
+                    f"| {t['score']:.2f} | {problems} | {t['clip_cost_usd']:.2f} "
+                    f"| {t['critic_cost_usd']:.4f} | {'yes' if t['take'] == s['kept_take'] else ''} |"
+                )
+    video = review.get("video")
+    if video:
+        f = video["fit"]
+        lines += [
+            "",
+            f"- Contact sheet: {video['contact_sheet']}",
+            f"- Audio-visual fit: {f['cuts_on_onsets']:.0%} of {f['cuts']} cuts within 50 ms of "
+            f"an onset; heard-beat contrast {f['heard_contrast']:.2f}; picture motion vs energy "
+            f"r = {f['motion_energy_r']:+.2f}, brightness vs energy r = {f['brightness_energy_r']:+.2f}",
+        ]
+        if r := video.get("rubric"):
+            lines.append(
+                f"- Rubric (1-5): theme fit {r['theme_fit']}, storytelling {r['storytelling']}, "
+                f"continuity {r['continuity']}, technical quality {r['technical_quality']}"
+                + (f"; {r['summary']}" if r.get("summary") else "")
+            )
+        elif video.get("note"):
+            lines.append(f"- Rubric: {video['note']}")
+    return [*lines, ""]
 
 
 def write_report(path: str | Path, **kwargs: object) -> Path:

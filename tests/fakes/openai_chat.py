@@ -68,6 +68,51 @@ def director(request: dict) -> dict:
     }  # fmt: skip
 
 
+def _tokens(content: Any) -> int:
+    """Roughly what the API bills: text by length, an image part as a flat 85 tokens."""
+    if isinstance(content, list):
+        return sum(85 if p.get("type") == "image_url" else len(str(p.get("text", ""))) // 4
+                   for p in content)  # fmt: skip
+    return len(str(content or "")) // 4
+
+
+def image_parts(request: dict) -> list[dict]:
+    """The `image_url` content parts of a chat request, in order."""
+    return [p for m in request["messages"] if isinstance(m.get("content"), list)
+            for p in m["content"] if p.get("type") == "image_url"]  # fmt: skip
+
+
+class VisionEditor:
+    """A stand-in vision critic: clip reviews pop `verdicts` (then accept), the contact sheet
+    rubric gets `scene_score` for every scene. Anything else goes to `director`."""
+
+    def __init__(self, *verdicts: str, scene_score: int = 4, revised_prompt: str = "") -> None:
+        self.verdicts = deque(verdicts)
+        self.scene_score = scene_score
+        self.revised_prompt = revised_prompt
+        self.clip_reviews = 0
+        self.rubrics = 0
+
+    def __call__(self, request: dict) -> dict:
+        system = str(request["messages"][0].get("content", ""))
+        if "contact sheet" in system:
+            self.rubrics += 1
+            brief = json.loads(request["messages"][1]["content"][0]["text"])
+            return {"theme_fit": 4, "storytelling": 3, "continuity": 4, "technical_quality": 4,
+                    "scenes": [{"scene": s["scene"], "score": self.scene_score, "problem": ""}
+                               for s in brief["scenes"]],
+                    "summary": "coherent neon video"}  # fmt: skip
+        if image_parts(request):
+            self.clip_reviews += 1
+            verdict = self.verdicts.popleft() if self.verdicts else "accept"
+            bad = verdict != "accept"
+            return {"verdict": verdict, "prompt_adherence": 2 if bad else 4, "continuity": 4,
+                    "visual_quality": 2 if bad else 4,
+                    "problems": ["the subject is missing"] if bad else [],
+                    "revised_prompt": self.revised_prompt if verdict == "revise" else ""}  # fmt: skip
+        return director(request)
+
+
 class FakeOpenAIChat(FakeServer):
     def __init__(
         self,
@@ -125,7 +170,7 @@ class FakeOpenAIChat(FakeServer):
             content = json.dumps(answer)
         else:
             content = str(answer)
-        prompt_tokens = sum(len(str(m.get("content", ""))) for m in body["messages"]) // 4
+        prompt_tokens = sum(_tokens(m.get("content", "")) for m in body["messages"])
         completion_tokens = len(content or refusal or "") // 4
         return Reply(
             200,
