@@ -18,7 +18,7 @@ from mvagent.audio.features import Features
 from mvagent.audio.grid import change_points, fit_segments, lay_grid
 from mvagent.audio.harmony import chord_novelty
 from mvagent.audio.onsets import Envelopes, accents, contrast, onset_envelopes
-from mvagent.audio.steady import SteadyGrid, grid_beats, steady_grid
+from mvagent.audio.steady import SteadyGrid, grid_beats, steady_grid, thirds_are_beats
 from mvagent.audio.tempo import (
     BACKBEAT_MARGIN,
     MAX_BPM,
@@ -272,6 +272,19 @@ def track_beats(features: Features, *, envs: Envelopes | None = None) -> BeatTra
         backbeat_here=choice.backbeat,
         triple_bar=choice.triple_bar,
     )
+    local = local * 2 if factor == -2 else local / 2 if factor == 2 else local
+    ternary = choice.ternary
+    if thirds_are_beats(envs.onset, fps=fps, beats_s=beats, span_s=(start_s, end_s)):
+        # Three equal hits per "beat" and nothing half way: a 2/3-tempo lock (a dotted or
+        # 3+3+2 groove crossed the beat). Track again at the faster level.
+        local = local * (2.0 / 3.0)
+        period_now = float(np.median(np.diff(beats))) * fps * (2.0 / 3.0)
+        beats = dp_beats(envs.onset, np.full(len(envs.onset), period_now)) / fps
+        beats = beats[(beats >= start_s - 0.05) & (beats <= end_s + 0.05)]
+        ternary = False
+        beats = correct_phase(
+            beats, envs, fps, harmonic=harmonic, harmonic_fps=features.fps_harmony, ternary=False
+        )
     steady = _steady(
         beats,
         envs,
@@ -279,7 +292,7 @@ def track_beats(features: Features, *, envs: Envelopes | None = None) -> BeatTra
         span_s=(start_s, end_s),
         harmonic=harmonic,
         harmonic_fps=features.fps_harmony,
-        ternary=choice.ternary,
+        ternary=ternary,
     )
     if steady is not None:
         grid, grid_s = steady
@@ -287,10 +300,9 @@ def track_beats(features: Features, *, envs: Envelopes | None = None) -> BeatTra
             beats_s=grid_s,
             tempo_bpm=60.0 / grid.period_s,
             steady=True,
-            subdivision=3 if choice.ternary else 2,
+            subdivision=3 if ternary else 2,
             agreement=grid.agreement,
         )
-    local = local * 2 if factor == -2 else local / 2 if factor == 2 else local
     segments = fit_segments(beats, change_points(beats, local / fps, centres))
     dp_count = len(beats)
     beats = lay_grid(beats, segments, (start_s, end_s))
@@ -311,7 +323,7 @@ def track_beats(features: Features, *, envs: Envelopes | None = None) -> BeatTra
         tempo_bpm=float(tempo),
         tempo_changes=changes,
         steady=steady,
-        subdivision=3 if choice.ternary else 2,
+        subdivision=3 if ternary else 2,
     )
 
 

@@ -129,3 +129,37 @@ def grid_beats(grid: SteadyGrid, span_s: tuple[float, float]) -> np.ndarray:
     k1 = np.floor((span_s[1] + 0.05 - grid.origin_s) / p)
     out = grid.origin_s + np.arange(k0, k1 + 1) * p
     return out[out >= 0.0]
+
+
+def _level_at(h: np.ndarray, frac: float) -> float:
+    """Fold height near phase `frac` (0..1) relative to the fold's peak."""
+    i = int(round(frac * N_BINS))
+    idx = np.arange(i - 2, i + 3) % N_BINS
+    return float(h[idx].max() / max(h.max(), 1e-12))
+
+
+THIRDS_EQUAL = 0.75  # thirds this close to the beat's height are beats themselves
+HALF_EMPTY = 0.3  # and the half-way point this empty
+
+
+def thirds_are_beats(
+    env: np.ndarray, *, fps: float, beats_s: np.ndarray, span_s: tuple[float, float]
+) -> bool:
+    """True when the tracked beat is really three beats (a 2/3-tempo lock).
+
+    Folded at the tracked period, a 2/3 lock shows hits as strong as the beat at 1/3 and 2/3
+    and nothing half way; a shuffle's swung eighth shows at 2/3 only, weaker, and a straight
+    groove's eighth half way. The faster level must also fold at least as sharply.
+    """
+    if len(beats_s) < 16:
+        return False
+    period = float(np.median(np.diff(beats_s)))
+    p, phase, sharp = fold_search(env, fps=fps, period_s=period, span_s=span_s)
+    t = np.arange(len(env)) / fps
+    sel = (t >= span_s[0]) & (t <= span_s[1])
+    h = _fold(env[sel].astype(np.float64), t[sel] - phase, p)
+    thirds = min(_level_at(h, 1 / 3), _level_at(h, 2 / 3))
+    if thirds < THIRDS_EQUAL or _level_at(h, 0.5) > HALF_EMPTY:
+        return False
+    *_, sharp_fast = fold_search(env, fps=fps, period_s=2 * p / 3, span_s=span_s)
+    return sharp_fast >= sharp

@@ -109,3 +109,16 @@ def test_double_time_rock_snare_on_the_offbeats(rng):
     _, _, track = _track(y)
     assert abs(track.tempo_bpm - 135.0) < 0.5
     assert _f(truth, track.beats_s) >= 0.95
+
+
+@pytest.mark.parametrize("bpm", [130.0, 177.0])
+def test_tresillo_kick_keeps_the_quarter_note_tempo(rng, bpm):
+    # A 3+3+2 kick (eighths 0, 3, 6) under dotted-quarter stabs: hits every 1.5 beats that
+    # pull a tracker to 2/3 of the tempo (177 -> 118). The listener taps the quarter notes.
+    y, truth = _drums(
+        rng, bpm=bpm, bars=24, kick_at=(0, 1.5, 3), snare_at=(1, 3), hat_at=(0, 1, 2, 3),
+        hat_level=0.6,
+    )  # fmt: skip
+    _, _, track = _track(y)
+    assert abs(track.tempo_bpm - bpm) < 1.0, track.tempo_bpm
+    assert _f(truth, track.beats_s) >= 0.95
