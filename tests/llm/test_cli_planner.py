@@ -38,8 +38,18 @@ def song(tmp_path_factory) -> Path:
     return root / "song.wav"
 
 
-def make(song: Path, out: Path, *args: str, base_url: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+@pytest.fixture(scope="module")
+def api_url(prefect_harness) -> str:
+    """The session's Prefect server: the CLI records its run there instead of starting one."""
+    import prefect.settings
+
+    return prefect.settings.PREFECT_API_URL.value()
+
+
+def make(
+    song: Path, out: Path, *args: str, base_url: str, api_url: str
+) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_API_URL": api_url,
            "MVAGENT_LLM_BASE_URL": base_url, "MVAGENT_LLM_API_KEY": PLANTED_KEY,
            "MVAGENT_LLM_MODEL": "gpt-4o-mini", "MVAGENT_LLM_MAX_ATTEMPTS": "2",
            "MVAGENT_CACHE_DIR": str(out / "cache")}  # fmt: skip
@@ -51,11 +61,12 @@ def make(song: Path, out: Path, *args: str, base_url: str) -> subprocess.Complet
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
 
 
-def test_llm_planner_repairs_a_malformed_reply_and_writes_the_prompts(song, tmp_path):
+def test_llm_planner_repairs_a_malformed_reply_and_writes_the_prompts(song, tmp_path, api_url):
     with FakeOpenAIChat(api_key=PLANTED_KEY) as fake:
         fake.script.append('{"concept": {"logline": "oops"')  # malformed first reply
-        proc = make(song, tmp_path / "out", "--planner", "llm", "--brief", "a night market",
-                    base_url=fake.base_url)  # fmt: skip
+        # The critic is tested on its own (tests/review): only planner calls are counted here.
+        proc = make(song, tmp_path / "out", "--planner", "llm", "--brief", "a night market", "--critic", "rules",
+                    base_url=fake.base_url, api_url=api_url)  # fmt: skip
         requests = list(fake.requests)
     assert proc.returncode == 0, proc.stderr
     assert len(requests) == 2  # the first reply was malformed: one repair call
@@ -85,9 +96,11 @@ def test_llm_planner_repairs_a_malformed_reply_and_writes_the_prompts(song, tmp_
     assert PLANTED_KEY not in proc.stdout + proc.stderr
 
 
-def test_endpoint_down_auto_falls_back_and_llm_fails_in_one_line(song, tmp_path):
+def test_endpoint_down_auto_falls_back_and_llm_fails_in_one_line(song, tmp_path, api_url):
     down = "http://127.0.0.1:9/v1"
-    auto = make(song, tmp_path / "auto", "--planner", "auto", "--dry-run", base_url=down)
+    auto = make(
+        song, tmp_path / "auto", "--planner", "auto", "--dry-run", base_url=down, api_url=api_url
+    )
     assert auto.returncode == 0, auto.stderr
     assert "planner: heuristic" in auto.stdout and "LLM cost" in auto.stdout
     folder = tmp_path / "auto" / "paper-lanterns"
@@ -95,7 +108,9 @@ def test_endpoint_down_auto_falls_back_and_llm_fails_in_one_line(song, tmp_path)
     (fallback,) = [d for d in decisions if d["action"] == "planner_fallback"]
     assert "cannot reach" in fallback["reason"]
 
-    strict = make(song, tmp_path / "llm", "--planner", "llm", "--dry-run", base_url=down)
+    strict = make(
+        song, tmp_path / "llm", "--planner", "llm", "--dry-run", base_url=down, api_url=api_url
+    )
     assert strict.returncode == 2, strict.stderr
     lines = [line for line in strict.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "cannot reach" in lines[0], strict.stderr
