@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from mvagent.demo import synthesize_demo_song
-from mvagent.ffmpeg import probe
+from mvagent.ffmpeg import probe, run_ffmpeg
 from tests.fakes.s3 import CREDS, s3_server  # noqa: F401 - the session fixture
 from tests.fakes.server import Reply
 from tests.fakes.suno import FakeSuno
@@ -132,8 +132,8 @@ def team(tmp_path_factory, s3_server):  # noqa: F811 - the session fixture
     suno = FakeSuno().__enter__()
     suno.library = []
     synthesize_demo_song(root / "night.wav", form="short")
-    subprocess.run(["ffmpeg", "-v", "error", "-i", str(root / "night.wav"), str(root / "night.mp3")],
-                   check=True, timeout=120)  # fmt: skip
+    run_ffmpeg(["-v", "error", "-i", str(root / "night.wav"), str(root / "night.mp3")],
+               what="encoding the fake track")  # fmt: skip
     library = SongSuno(root / "night.mp3", api_key="block-key").__enter__()
     library.library = [library._clip(TRACK, "Night Shift", "", "complete")]
     bucket = s3_server.new_bucket()
