@@ -129,14 +129,14 @@ def shut_down(worker: subprocess.Popen, *, pool: str, grace_s: float) -> list[st
     """Stop the worker and its flow runs; returns the ids of the runs rescheduled."""
     began = time.monotonic()
     pids = descendants(worker.pid)
-    try:
+    # Killed outright: a graceful stop would wait for the runs, and it could mark them Crashed.
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait()
+    try:  # before their processes stop: a stopped run may already read Crashed
         runs = running_runs(pool, pids)
     except Exception as exc:  # noqa: BLE001 - the server may be gone too: still stop fast
         print(f"mvagent worker: could not list running flow runs: {exc}", file=sys.stderr)
         runs = {}
-    # Killed outright: a graceful stop would wait for the runs, and it could mark them Crashed.
-    os.killpg(worker.pid, signal.SIGKILL)
-    worker.wait()
     listed = time.monotonic()
     _stop_processes(pids, grace_s=grace_s)
     stopped = time.monotonic()
@@ -166,6 +166,11 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds a flow run gets to stop after SIGTERM before SIGKILL (keep well under 10)",
     )
     args, rest = parser.parse_known_args(argv)
+    # Imported now, not after SIGTERM: importing Prefect's client takes seconds on a busy box.
+    import prefect.client.orchestration  # noqa: F401
+    import prefect.client.schemas.filters  # noqa: F401
+    import prefect.states  # noqa: F401
+
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
