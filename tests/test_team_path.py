@@ -193,7 +193,7 @@ def _small_triggered_videos(api: str, *, out_dir: Path) -> None:
         params = auto.actions[0].parameters
         params["options"] = {**params["options"], "out_dir": str(out_dir), "render": SMALL}
         core = AutomationCore.model_validate(
-            auto.model_dump(include=set(AutomationCore.model_fields))
+            auto.model_dump(include=set(AutomationCore.model_fields) - {"owner_resource"})
         )
         client.update_automation(auto.id, core)  # fmt: skip
 
