@@ -28,5 +28,6 @@ RUN uv pip install --system --no-cache --no-deps -e . \
  && mvagent analyze /tmp/w.wav --json > /dev/null \
  && rm /tmp/w.wav
 
-# A process worker: each flow run is a subprocess in this container.
-CMD ["/bin/sh", "-c", "exec prefect worker start --pool \"${PREFECT_WORK_POOL:-mvagent-railway}\" --type process"]
+# A process worker (each flow run a subprocess in this container) that stops within seconds
+# on SIGTERM and puts its running flow runs back to AwaitingRetry; pool: $PREFECT_WORK_POOL.
+CMD ["python", "-m", "flows.worker"]

@@ -248,25 +248,30 @@ BLOCK_TYPES: dict[str, type[Block]] = {
 
 
 def load_credentials(provider: str, block_name: str) -> dict[str, Any]:
-    """The provider config saved in Block `block_name` (or `"<type-slug>/<name>"`).
+    """The provider config saved in Block `block_name` (`name` or `"<type-slug>/<name>"`).
 
     Secrets stay `SecretStr` in the returned mapping; the provider unwraps them.
     """
+    from blocks.naming import load_block
+
     cls = BLOCK_TYPES.get(provider)
-    try:
-        block = Block.load(block_name) if "/" in block_name else (cls or Block).load(block_name)
-    except (ValueError, KeyError) as exc:
-        kind = cls.__name__ if cls else "credentials"
+    if cls is None:
         raise ConfigError(
-            f"no saved {kind} Block named {block_name!r}: create it in the Prefect UI or with "
-            f"{kind}(...).save({block_name!r}), and register the types with "
-            "`prefect block register -m blocks.credentials`"
-        ) from exc
-    if not hasattr(block, "provider_config"):
-        raise ConfigError(
-            f"Block {block_name!r} is a {type(block).__name__}, not mvagent credentials"
+            f"provider {provider!r} takes no credentials Block; drop the credentials setting "
+            f"or pick one of: {', '.join(sorted(BLOCK_TYPES))}"
         )
-    return block.provider_config()
+    hint = (
+        f"create it in the Prefect UI or with {cls.__name__}(...).save(NAME), and register the "
+        "types with `prefect block register -m blocks.credentials`"
+    )
+    return load_block(block_name, expected=cls, hint=hint).provider_config()
+
+
+def suno_client_from_block(block_name: str) -> Any:
+    """The Suno client for SunoCredentials Block `block_name` (`name` or `type-slug/name`)."""
+    from mvagent.providers.music import suno_client
+
+    return suno_client(**load_credentials("suno", block_name))
 
 
 def _present(**fields: Any) -> dict[str, Any]:

@@ -18,16 +18,28 @@ def backfill(
     manifest: str,
     options: VideoOptions = VideoOptions(),  # noqa: B008
     deployment: str | None = None,
+    suno_credentials_block: str | None = None,
 ) -> dict[str, str]:
     """Run `music_video` for each song in `manifest` (CSV or JSON).
 
     With `deployment` ("music-video/music-video") each song becomes its own flow run on the
     work pool, so a pool of workers makes them in parallel; without it they run here in turn.
+
+    Args:
+        manifest: path on the worker of a CSV or JSON list of songs (columns: source, title,
+            artist, lyrics_path, suno_credentials_block).
+        options: video options shared by every song.
+        deployment: `flow/deployment` to start one run per song (e.g. music-video/music-video);
+            empty: make the songs one after another in this run.
+        suno_credentials_block: SunoCredentials Block (`name` or
+            `mvagent-suno-credentials/name`) for suno: songs whose row names none.
     """
     logger = get_run_logger()
     results: dict[str, str] = {}
     for row in load_manifest(manifest):
         song = SongInput(**row)
+        if suno_credentials_block and not song.suno_credentials_block:
+            song = song.model_copy(update={"suno_credentials_block": suno_credentials_block})
         if deployment:
             run = run_deployment(
                 deployment,

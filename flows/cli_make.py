@@ -26,7 +26,7 @@ def build_parameters(
     *, song: str | None, demo: bool, **o: object
 ) -> tuple[SongInput, VideoOptions]:
     """Validate the options (fast, before Prefect starts) and turn them into flow parameters."""
-    if song and not demo and not song.startswith(("http://", "https://", "suno:")):
+    if song and not song.startswith(("http://", "https://", "suno:")):  # a song wins over --demo
         ingest_file(song, lyrics_path=o.get("lyrics_path"))  # fails fast on a bad file
     width, height = _size(str(o["size"]))
     try:

@@ -23,15 +23,28 @@ from tasks.ingest import ingest_song
 from tasks.plan import estimate_video_cost, plan_video
 from tasks.publish import publish_video
 from tasks.review import redo_scene_task, rescue_scenes, review_clips, review_video
+from tasks.track_state import on_video_done, on_video_failed
 from tasks.transcribe import transcribe_lyrics
 
 
-@flow(name="music-video", log_prints=True)
+# The hooks close a Suno track's watcher record, so a failed track is retried by the next poll.
+@flow(
+    name="music-video",
+    log_prints=True,
+    on_completion=[on_video_done],
+    on_failure=[on_video_failed],
+    on_crashed=[on_video_failed],
+)
 def music_video(
     song: SongInput = SongInput(demo=True),  # noqa: B008 - pydantic defaults make the UI form
     options: VideoOptions = VideoOptions(),  # noqa: B008
 ) -> str:
-    """Make a music video for `song`; returns the path of final.mp4 (or of storyboard.json on a dry run)."""
+    """Make a music video for `song`; returns the path of final.mp4 (or of storyboard.json on a dry run).
+
+    Args:
+        song: which song: a file on the worker, a URL, suno:<id>, or the demo song.
+        options: how the video looks and is made: style, size, video model, planner, storage.
+    """
     timings: dict[str, float] = {}
     gen = options.generation
     with stage("ingest", timings):
@@ -42,6 +55,7 @@ def music_video(
             title=song.title,
             artist=song.artist,
             lyrics_path=song.lyrics_path,
+            suno_credentials_block=song.suno_credentials_block,
         )
     song_dir = Path(options.out_dir) / song_.slug
     decisions = song_dir / "decisions.jsonl"

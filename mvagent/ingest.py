@@ -94,9 +94,15 @@ def ingest(
     title: str = "",
     artist: str = "",
     lyrics_path: str | Path | None = None,
+    suno: object | None = None,
 ) -> Song:
-    """Dispatch on the kind of source: demo, URL, `suno:ID`, or a local file."""
-    if demo or not source:
+    """Dispatch on the kind of source: URL, `suno:ID`, a local file, else the demo.
+
+    A `source` always wins over `demo` (the UI form's demo box is ticked by default, and a
+    typed source must not be silently replaced). `suno` is a ready `SunoClient` (from a Block);
+    without it `suno:` sources read SUNO_API_* from the environment.
+    """
+    if not source:
         if not demo:
             raise BadInputError("no song given: pass a song file, a URL, suno:ID, or --demo")
         return ingest_demo(out_dir)
@@ -104,6 +110,10 @@ def ingest(
         from mvagent.providers import music
 
         return music.fetch_song(
-            source, dest_dir=Path(out_dir) / ".downloads", title=title, artist=artist
+            source,
+            dest_dir=Path(out_dir) / ".downloads",
+            title=title,
+            artist=artist,
+            suno=suno,  # type: ignore[arg-type]
         )
     return ingest_file(source, title=title, artist=artist, lyrics_path=lyrics_path)

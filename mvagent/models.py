@@ -237,19 +237,32 @@ class Storyboard(_Model):
 
 
 class RenderSettings(_Model):
-    width: int = 1280
-    height: int = 720
-    fps: int = 24
-    preset: Literal["draft", "final"] = "final"
+    """Size, frame rate, quality and the editor's rules for the final video."""
+
+    width: int = Field(default=1280, description="video width in pixels (even, >= 16)")
+    height: int = Field(default=720, description="video height in pixels (even, >= 16)")
+    fps: int = Field(default=24, description="frames per second (1-120)")
+    preset: Literal["draft", "final"] = Field(
+        default="final", description="encoder quality: draft (fast, larger files) or final"
+    )
     beat_level: Literal["half", "beat", "double"] = Field(
         default="beat", description="cut on every beat, every other beat, or on half beats"
     )
-    fit: Literal["crop", "blur"] = "crop"
-    subtitles: Literal["none", "burn", "soft"] = "burn"
-    title_card: bool = True
-    anticipation_ms: float = 0.0
-    min_shot_s: float = 1.0
-    beat_accents: bool = True
+    fit: Literal["crop", "blur"] = Field(
+        default="crop",
+        description="clips of another shape: crop to fill, or blur-fill the borders",
+    )
+    subtitles: Literal["none", "burn", "soft"] = Field(
+        default="burn", description="lyrics: none, burned into the picture, or a soft track"
+    )
+    title_card: bool = Field(default=True, description="show title and artist at the start")
+    anticipation_ms: float = Field(
+        default=0.0, description="move every cut this many milliseconds before its beat"
+    )
+    min_shot_s: float = Field(default=1.0, description="no shot shorter than this (seconds)")
+    beat_accents: bool = Field(
+        default=True, description="a flash or zoom punch on hard cuts at downbeats of loud parts"
+    )
 
     @model_validator(mode="after")
     def _even_size(self) -> RenderSettings:
@@ -380,7 +393,9 @@ class PlannerSettings(_Model):
         "audio.transcriptions (whisper-1, gpt-4o-transcribe, faster-whisper)",
     )
     llm_credentials_block: str | None = Field(
-        default=None, description="name of a saved LLMCredentials Block (else MVAGENT_LLM_*)"
+        default=None,
+        description="saved LLMCredentials Block (`name` or `mvagent-llm-credentials/name`); "
+        "empty: MVAGENT_LLM_*",
     )
     llm_model: str = Field(default="", description="overrides the Block's / MVAGENT_LLM_MODEL")
 
@@ -388,16 +403,24 @@ class PlannerSettings(_Model):
 class GenerationSettings(_Model):
     """Which provider makes the clips, what it may spend, and where clips are cached."""
 
-    provider: str = "local"
-    model: str = ""
+    provider: str = Field(default="local", description="video provider name")
+    model: str = Field(default="", description="the provider's model id; empty: its default")
     # Only what the user asks for: no implicit `local` (no silent downgrade to the animatic).
-    fallback: list[str] = Field(default_factory=list)
-    credentials_block: str | None = Field(
-        default=None, description="name of a saved Prefect credentials Block for the provider"
+    fallback: list[str] = Field(
+        default_factory=list, description="providers to try in order when a clip fails"
     )
-    max_cost_usd: float | None = None
-    concurrency: int = 2
-    dry_run: bool = False
+    credentials_block: str | None = Field(
+        default=None,
+        description="saved credentials Block for the provider (`name` or `type-slug/name`; "
+        "several: `sora=a,veo=b`); empty: the provider's environment variables",
+    )
+    max_cost_usd: float | None = Field(
+        default=None, description="stop before a clip would take the spend past this (USD)"
+    )
+    concurrency: int = Field(default=2, description="clips generated at the same time")
+    dry_run: bool = Field(
+        default=False, description="plan and estimate the cost only; generate nothing"
+    )
     cache_dir: str = Field(
         default="", description="local folder or s3://bucket/prefix; empty = ~/.cache/mvagent/clips"
     )

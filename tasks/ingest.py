@@ -20,9 +20,21 @@ def ingest_song(
     title: str = "",
     artist: str = "",
     lyrics_path: str | None = None,
+    suno_credentials_block: str | None = None,
 ) -> Song:
+    suno = None
+    if suno_credentials_block and (source or "").startswith("suno:"):
+        from blocks.credentials import suno_client_from_block
+
+        suno = suno_client_from_block(suno_credentials_block)
     song = ingest(
-        source, out_dir=out_dir, demo=demo, title=title, artist=artist, lyrics_path=lyrics_path
+        source,
+        out_dir=out_dir,
+        demo=demo,
+        title=title,
+        artist=artist,
+        lyrics_path=lyrics_path,
+        suno=suno,
     )
     # A fresh decision log per run; earlier runs' logs stay in Prefect's history.
     song_dir = Path(out_dir) / song.slug

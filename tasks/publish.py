@@ -49,8 +49,8 @@ def publish_video(
     report = write_text_atomic(Path(song_dir) / "report.md", text)
     create_markdown_artifact(markdown=text, key=f"report-{song.slug}"[:60], description=song.title)
     if storage_block:
-        from prefect_aws import S3Bucket
+        from blocks.storage import load_s3_bucket
 
-        bucket = S3Bucket.load(storage_block)
+        bucket = load_s3_bucket(storage_block)
         bucket.upload_from_folder(song_dir, to_folder=song.slug)
     return str(report)

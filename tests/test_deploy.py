@@ -43,10 +43,66 @@ def test_prefect_deploy_all(prefect_harness):
     schema = mv.parameter_openapi_schema
     assert set(schema["properties"]) == {"song", "options"}
     defs = schema.get("definitions") or schema.get("$defs") or {}
-    assert {"SongInput", "VideoOptions", "RenderSettings", "GenerationSettings"} <= set(defs)
-    assert "provider" in defs["GenerationSettings"]["properties"]
+    assert {"SongInput", "VideoOptions", "RenderSettings", "GenerationForm"} <= set(defs)
+    assert "provider" in defs["GenerationForm"]["properties"]
+    # Closed choices are drop-downs: a typo cannot pass the form.
+    enums = {
+        "provider": defs["GenerationForm"]["properties"]["provider"],
+        "planner": defs["PlannerSettings"]["properties"]["mode"],
+        "critic": defs["ReviewSettings"]["properties"]["critic"],
+        "preset": defs["RenderSettings"]["properties"]["preset"],
+    }
+    assert set(enums["provider"]["enum"]) == {
+        "local",
+        "sora",
+        "veo",
+        "fal",
+        "replicate",
+        "runway",
+        "web",
+    }
+    assert enums["planner"]["enum"] == ["auto", "llm", "heuristic"]
+    assert enums["critic"]["enum"] == ["auto", "llm", "rules", "off"]
+    assert enums["preset"]["enum"] == ["draft", "final"]
+    fallback = defs["GenerationForm"]["properties"]["fallback"]["items"]
+    assert set(fallback["enum"]) == set(enums["provider"]["enum"])
+    # The form says which of demo and source wins.
+    assert "wins" in defs["SongInput"]["properties"]["demo"]["description"]
+    # Every field of every deployment's form has a description.
+    with get_client(sync_client=True) as client:
+        for name in ("music-video/music-video", "watch-suno/watch-suno", "backfill/backfill"):
+            dep_schema = client.read_deployment_by_name(name).parameter_openapi_schema
+            missing = [
+                f"{name}: {p}"
+                for p, v in dep_schema["properties"].items()
+                if not v.get("description")
+            ]
+            for model, body in (dep_schema.get("definitions") or {}).items():
+                missing += [f"{name}: {model}.{p}" for p, v in body.get("properties", {}).items()
+                            if not v.get("description")]  # fmt: skip
+            assert not missing, missing
     assert ("music-video", "flows/music_video.py:music_video") in names
     assert ("watch-suno", "flows/watch_suno.py:watch_suno") in names
     assert ("backfill", "flows/backfill.py:backfill") in names
     triggers = [a for a in automations if "mvagent.suno.track.ready" in str(a.trigger)]
     assert triggers, "the Suno event trigger was not registered"
+    # The event's style and the watcher's Suno Block reach the video run.
+    action = str(triggers[0].actions[0].parameters)
+    assert "event.payload.style" in action and "event.payload.credentials_block" in action
+
+
+def test_provider_choices_are_the_registered_providers():
+    from typing import get_args
+
+    from mvagent.providers import ProviderName, provider_names
+
+    assert sorted(get_args(ProviderName)) == provider_names()
+
+
+def test_a_source_wins_over_demo(tmp_path):
+    from mvagent.demo import synthesize_demo_song
+    from mvagent.ingest import ingest
+
+    synthesize_demo_song(tmp_path / "Mine.wav", form="short")
+    song = ingest(str(tmp_path / "Mine.wav"), out_dir=tmp_path, demo=True)
+    assert song.title == "Mine" and song.source != "demo"

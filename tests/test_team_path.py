@@ -1,9 +1,12 @@
 """The team path as README "Deploying" describes it, on real processes.
 
-A real `prefect server start` from the locked versions, `prefect deploy --all`, and a process
-worker started outside the project folder: the server's scheduler creates the `watch-suno` run
-(it did not with SQLAlchemy 2.1), the worker runs it against a fake Suno library, and a
-`music-video` run makes a real `final.mp4` (the pull step no longer needs the image's /app).
+A real `prefect server start` from the locked versions, `prefect deploy --all`, and the
+project's worker (`python -m flows.worker`) started outside the project folder: the server's
+scheduler creates the `watch-suno` run (it did not with SQLAlchemy 2.1), the worker runs it
+against a fake Suno library, a `music-video` run makes a real `final.mp4` (the pull step no
+longer needs the image's /app), a Suno track read through a SunoCredentials Block is retried
+after a failed run, and a SIGTERM stops the worker within 10 s with its run rescheduled, which
+the next worker finishes into the (moto) S3 bucket. The commands are README's, word for word.
 """
 
 from __future__ import annotations
@@ -21,12 +24,35 @@ import httpx
 import pytest
 
 from mvagent.demo import synthesize_demo_song
-from mvagent.ffmpeg import probe
+from mvagent.ffmpeg import probe, run_ffmpeg
+from tests.fakes.s3 import CREDS, s3_server  # noqa: F401 - the session fixture
+from tests.fakes.server import Reply
 from tests.fakes.suno import FakeSuno
 
 pytestmark = [pytest.mark.service, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
 PREFECT = [sys.executable, "-m", "prefect"]
+# README "Deploying", in order (README writes `.venv/bin/prefect`, `.venv/bin/python`).
+POOL = ["work-pool", "create", "mvagent-railway", "--type", "process"]
+REGISTER = ["block", "register", "-m", "blocks.credentials"]
+DEPLOY = ["--no-prompt", "deploy", "--all"]
+WORKER = ["-m", "flows.worker", "--pool", "mvagent-railway"]
+RUN = ["deployment", "run", "music-video/music-video", "--params"]
+SMALL = {"width": 320, "height": 180, "fps": 12, "preset": "draft"}
+TRACK = "t-night"
+
+
+class SongSuno(FakeSuno):
+    """The fake self-hosted Suno API, serving a real 26 s song as every track's audio."""
+
+    def __init__(self, song_mp3: Path, **kw) -> None:
+        super().__init__(**kw)
+        self.song = song_mp3.read_bytes()
+
+    def handle(self, req):
+        if req.path.startswith("/files/") and req.path.endswith(".mp3"):
+            return "audio", Reply(200, self.song, headers={"content-type": "audio/mpeg"})
+        return super().handle(req)
 
 
 def _free_port() -> int:
@@ -62,9 +88,24 @@ def _stop(proc: subprocess.Popen, *, timeout_s: float = 20) -> float:
     return time.monotonic() - start
 
 
+def _start_worker(root: Path, env: dict, name: str) -> subprocess.Popen:
+    # The worker starts in an empty folder: nothing may depend on where it was started.
+    elsewhere = root / "worker-cwd"
+    elsewhere.mkdir(exist_ok=True)
+    log = open(root / f"{name}.log", "w")  # noqa: SIM115 - the worker's output, read by tests
+    return subprocess.Popen(
+        [sys.executable, *WORKER],
+        env=env,
+        cwd=elsewhere,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
 @pytest.fixture(scope="module")
-def team(tmp_path_factory):
-    """A real server, the deployments, a fake Suno library and one process worker."""
+def team(tmp_path_factory, s3_server):  # noqa: F811 - the session fixture
+    """A real server, the deployments, fake Suno libraries, an S3 bucket and one worker."""
     root = tmp_path_factory.mktemp("team")
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
@@ -85,43 +126,76 @@ def team(tmp_path_factory):
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    # SUNO_API_* on the worker: an empty library (what the scheduled watcher polls). The
+    # SunoCredentials Block: another library with one track, so a run that reads the track
+    # can only have used the Block.
     suno = FakeSuno().__enter__()
-    suno.library = []  # an empty library: polling is what this checks, not the tracks
-    worker = None
+    suno.library = []
+    synthesize_demo_song(root / "night.wav", form="short")
+    run_ffmpeg(["-v", "error", "-i", str(root / "night.wav"), str(root / "night.mp3")],
+               what="encoding the fake track")  # fmt: skip
+    library = SongSuno(root / "night.mp3", api_key="block-key").__enter__()
+    library.library = [library._clip(TRACK, "Night Shift", "", "complete")]
+    bucket = s3_server.new_bucket()
+    state = {"worker": None}
     try:
         _wait_healthy(api, server, timeout_s=120)
         run = dict(env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
-        pool = subprocess.run(
-            [*PREFECT, "work-pool", "create", "mvagent-railway", "--type", "process"], **run
-        )
-        assert pool.returncode == 0, pool.stdout + pool.stderr
-        deploy = subprocess.run([*PREFECT, "--no-prompt", "deploy", "--all"], **run)
-        assert deploy.returncode == 0, deploy.stdout[-2000:] + deploy.stderr[-2000:]
-        # The worker starts in an empty folder: nothing may depend on where it was started.
-        elsewhere = root / "worker-cwd"
-        elsewhere.mkdir()
+        for args in (POOL, REGISTER, DEPLOY):
+            done = subprocess.run([*PREFECT, *args], **run)
+            assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        _save_blocks(api, suno_url=library.url, s3=s3_server, bucket=bucket)
+        _small_triggered_videos(api, out_dir=root / "triggered")
         worker_env = {
             **env,
             "SUNO_API_BASE_URL": suno.url,
             "SUNO_API_KIND": "selfhosted",
             "SUNO_API_KEY": suno.api_key,
         }
-        worker_log = open(root / "worker.log", "w")  # noqa: SIM115
-        worker = subprocess.Popen(
-            [*PREFECT, "worker", "start", "--pool", "mvagent-railway", "--type", "process"],
-            env=worker_env,
-            cwd=elsewhere,
-            stdout=worker_log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        yield {"root": root, "api": api, "env": env, "suno": suno, "worker": worker}
+        state["worker"] = _start_worker(root, worker_env, "worker")
+        yield {"root": root, "api": api, "env": worker_env, "suno": suno, "library": library,
+               "s3": s3_server, "bucket": bucket, "state": state}  # fmt: skip
     finally:
-        if worker is not None:
-            _stop(worker)
+        if state["worker"] is not None:
+            _stop(state["worker"])
         suno.__exit__(None, None, None)
+        library.__exit__(None, None, None)
         _stop(server)
         server_log.close()
+
+
+def _save_blocks(api: str, *, suno_url: str, s3, bucket: str) -> None:
+    """README's Block snippet, with the fakes' addresses."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
+
+    from blocks.credentials import SunoCredentials
+
+    with temporary_settings({PREFECT_API_URL: api}):
+        SunoCredentials(base_url=suno_url, kind="selfhosted", api_key="block-key").save("suno")
+        aws = AwsCredentials(
+            aws_access_key_id=CREDS["aws_access_key_id"],
+            aws_secret_access_key=CREDS["aws_secret_access_key"],
+            region_name=CREDS["region_name"],
+            aws_client_parameters=AwsClientParameters(endpoint_url=s3.endpoint_url),
+        )
+        S3Bucket(bucket_name=bucket, credentials=aws).save("videos")
+
+
+def _small_triggered_videos(api: str, *, out_dir: Path) -> None:
+    """Keep the trigger's own mapping, and make its videos tiny and in the test's folder."""
+    from prefect.events.schemas.automations import AutomationCore
+
+    with _client(api) as client:
+        auto = next(
+            a for a in client.read_automations() if "mvagent.suno.track.ready" in str(a.trigger)
+        )
+        params = auto.actions[0].parameters
+        params["options"] = {**params["options"], "out_dir": str(out_dir), "render": SMALL}
+        core = AutomationCore.model_validate(
+            auto.model_dump(include=set(AutomationCore.model_fields) - {"owner_resource"})
+        )
+        client.update_automation(auto.id, core)  # fmt: skip
 
 
 def _client(api: str):
@@ -189,3 +263,107 @@ def test_music_video_deployment_runs_on_a_process_worker(team):
     assert (info.width, info.height) == (320, 180)
     assert info.video_codec == "h264"
     assert "FileNotFoundError" not in worker_log
+
+
+def _runs_for(client, source: str) -> list:
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+
+    runs = client.read_flow_runs(
+        deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["music-video"]))
+    )
+    mine = [r for r in runs if (r.parameters.get("song") or {}).get("source") == source]
+    return sorted(mine, key=lambda r: r.created)
+
+
+def _watch(team, client) -> None:
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: team["api"]}):
+        run = run_deployment(
+            "watch-suno/watch-suno", parameters={"credentials_block": "suno"}, timeout=0
+        )
+    assert _wait_state(client, run.id, timeout_s=180) == "COMPLETED"
+
+
+def _wait_runs(client, source: str, count: int, *, timeout_s: float) -> list:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        runs = _runs_for(client, source)
+        if len(runs) >= count:
+            return runs
+        time.sleep(1)
+    raise TimeoutError(f"the trigger made {len(_runs_for(client, source))} run(s), not {count}")
+
+
+def test_a_suno_track_read_through_a_block_is_retried_after_a_failed_run(team):
+    """Watcher -> event -> trigger -> run, all through the SunoCredentials Block; style kept."""
+    import json
+
+    library, source = team["library"], f"suno:{TRACK}"
+    library.faults["audio"].append(Reply(404, {"detail": "not yet"}))  # the first run fails
+    with _client(team["api"]) as client:
+        _watch(team, client)
+        first = _wait_runs(client, source, 1, timeout_s=120)[0]
+        assert _wait_state(client, first.id, timeout_s=300) == "FAILED"
+        assert first.parameters["song"]["suno_credentials_block"] == "suno"
+        _watch(team, client)  # the next poll announces the failed track again
+        runs = _wait_runs(client, source, 2, timeout_s=120)
+        worker_log = (team["root"] / "worker.log").read_text()
+        assert _wait_state(client, runs[1].id, timeout_s=420) == "COMPLETED", worker_log[-3000:]
+        _watch(team, client)  # done: announced no more
+        time.sleep(5)
+        assert len(_runs_for(client, source)) == 2
+    storyboard = json.loads(
+        (team["root"] / "triggered" / "night-shift" / "storyboard.json").read_text()
+    )
+    assert "synthwave, dreamy" in json.dumps(storyboard)  # the payload's style
+    assert probe(team["root"] / "triggered" / "night-shift" / "final.mp4").width == 320
+
+
+def test_sigterm_stops_the_worker_in_10_s_and_the_run_finishes_into_s3(team):
+    """README's `prefect deployment run` with storage_block; a SIGTERM mid-run; a new worker."""
+    import json
+    import re
+
+    root = team["root"]
+    synthesize_demo_song(root / "Term Song.wav", form="short")
+    params = {
+        "song": {"source": str(root / "Term Song.wav"), "title": "Term Song"},
+        "options": {"out_dir": str(root / "videos"), "render": SMALL, "storage_block": "videos"},
+    }
+    started = subprocess.run([*PREFECT, *RUN, json.dumps(params)], env=team["env"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert started.returncode == 0, started.stdout + started.stderr
+    run_id = re.search(r"UUID: ([0-9a-f-]{36})", started.stdout).group(1)
+    with _client(team["api"]) as client:
+        deadline = time.monotonic() + 120
+        while client.read_flow_run(run_id).state.type.value != "RUNNING":
+            assert time.monotonic() < deadline, "the run never started"
+            time.sleep(0.5)
+        time.sleep(3)  # well inside the run (ingest, analysis)
+        took = _stop(team["state"]["worker"], timeout_s=30)
+        state = client.read_flow_run(run_id).state
+        print(f"worker exit after SIGTERM: {took:.2f} s")
+        assert took < 10, f"the worker took {took:.1f} s to stop"
+        assert (state.type.value, state.name) == ("SCHEDULED", "AwaitingRetry"), state
+        team["state"]["worker"] = _start_worker(root, team["env"], "worker2")
+        final = _wait_state(client, run_id, timeout_s=420)
+    assert final == "COMPLETED", (root / "worker2.log").read_text()[-3000:]
+    s3 = team["s3"].client()
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=team["bucket"])["Contents"]}
+    assert "term-song/final.mp4" in keys, sorted(keys)
+    body = s3.get_object(Bucket=team["bucket"], Key="term-song/final.mp4")["Body"].read()
+    (root / "from-s3.mp4").write_bytes(body)
+    assert probe(root / "from-s3.mp4").width == 320
+
+
+def test_readme_walkthrough_is_what_this_test_runs():
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Deploying") :]
+    for args in (POOL, REGISTER, DEPLOY, RUN):
+        assert ".venv/bin/prefect " + " ".join(args) in section, args
+    assert ".venv/bin/python " + " ".join(WORKER) in section
+    for snippet in ('SunoCredentials(base_url=', '.save("suno")', 'S3Bucket(bucket_name=',
+                    '.save("videos")', '"storage_block": "videos"', "credentials_block"):  # fmt: skip
+        assert snippet in section, snippet

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal, get_args
 
 from mvagent.errors import ConfigError
 from mvagent.providers.base import Capabilities, VideoProvider
+
+# The built-in video providers: the UI form's choices, and the modules loaded by name.
+ProviderName = Literal["local", "sora", "veo", "fal", "replicate", "runway", "web"]
 
 _REGISTRY: dict[str, Callable[..., VideoProvider]] = {}
 
@@ -25,7 +29,7 @@ def _load_builtins() -> None:
     # Imported for their @register side effect; lazily, so `local` needs no SDKs.
     import importlib
 
-    for mod in ("local", "sora", "veo", "fal", "replicate", "runway", "web"):
+    for mod in get_args(ProviderName):
         try:
             importlib.import_module(f"mvagent.providers.{mod}")
         except ModuleNotFoundError as exc:  # a provider module not written yet
@@ -50,4 +54,11 @@ def get_provider(name: str, **config: object) -> VideoProvider:
     return factory(**config)
 
 
-__all__ = ["Capabilities", "VideoProvider", "get_provider", "provider_names", "register"]
+__all__ = [
+    "Capabilities",
+    "ProviderName",
+    "VideoProvider",
+    "get_provider",
+    "provider_names",
+    "register",
+]
