@@ -28,5 +28,6 @@ RUN uv pip install --system --no-cache --no-deps -e . \
  && mvagent analyze /tmp/w.wav --json > /dev/null \
  && rm /tmp/w.wav
 
-# A process worker: each flow run is a subprocess in this container.
-CMD ["/bin/sh", "-c", "exec prefect worker start --pool \"${PREFECT_WORK_POOL:-mvagent-railway}\" --type process"]
+# A process worker: each flow run is a subprocess in this container. `mvagent doctor` first:
+# a bad key stops the container at start (naming it), not at the first paid call.
+CMD ["/bin/sh", "-c", "mvagent doctor && exec prefect worker start --pool \"${PREFECT_WORK_POOL:-mvagent-railway}\" --type process"]

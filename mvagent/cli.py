@@ -239,6 +239,16 @@ def redo(
     click.echo(str(result.final))
 
 
+def _add_ops_commands() -> None:
+    from mvagent.cli_ops import blocks, doctor
+
+    cli.add_command(doctor)
+    cli.add_command(blocks)
+
+
+_add_ops_commands()
+
+
 def _progress():
     from mvagent.cli_display import StageDisplay
 
