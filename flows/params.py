@@ -52,3 +52,8 @@ class VideoOptions(BaseModel):
     storage_block: str | None = Field(
         default=None, description="S3Bucket block to upload the result to"
     )
+    drop_local_after_upload: bool = Field(
+        default=False,
+        description="with storage_block: after a successful upload keep only the outputs "
+        "locally (final.mp4, reports, the JSON files); clips and frames stay in the bucket",
+    )

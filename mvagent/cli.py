@@ -240,10 +240,11 @@ def redo(
 
 
 def _add_ops_commands() -> None:
-    from mvagent.cli_ops import blocks, doctor
+    from mvagent.cli_ops import blocks, clean, doctor
 
     cli.add_command(doctor)
     cli.add_command(blocks)
+    cli.add_command(clean)
 
 
 _add_ops_commands()

@@ -52,3 +52,59 @@ def from_env(name: str) -> None:
         click.echo("no credentials in the environment; nothing saved")
     for slug in saved:  # names only: a value never reaches the terminal
         click.echo(f"saved {slug}")
+
+
+@click.command()
+@click.option(
+    "--older-than",
+    "older_than_days",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Remove cached clips not used for this many days (default: MVAGENT_CACHE_MAX_AGE_DAYS).",
+)
+@click.option(
+    "--max-gb",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Trim the clip cache to this size, least recently used first (default: "
+    "MVAGENT_CACHE_MAX_GB).",
+)
+@click.option(
+    "--cache",
+    "cache_dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="The local clip cache (default: MVAGENT_CACHE_DIR or ~/.cache/mvagent/clips).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    default="out",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Output folder whose stray temp files are removed (videos are never touched).",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be removed; remove nothing.")
+def clean(
+    older_than_days: float | None,
+    max_gb: float | None,
+    cache_dir: str | None,
+    out_dir: str,
+    dry_run: bool,
+) -> None:
+    """Trim the clip cache by age and size; remove temp files that killed runs left."""
+    from mvagent.ops import clean as ops
+    from mvagent.providers.cache import default_cache_dir
+
+    env_limits = ops.limits_from_env()
+    chosen = ops.limits(max_gb=max_gb, older_than_days=older_than_days)
+    limits = ops.CacheLimits(
+        max_bytes=chosen.max_bytes if max_gb is not None else env_limits.max_bytes,
+        max_age_s=chosen.max_age_s if older_than_days is not None else env_limits.max_age_s,
+    )
+    folder = cache_dir or str(default_cache_dir())
+    report = ops.evict(folder, limits=limits, dry_run=dry_run)
+    report.merge(ops.stray_temporaries(out_dir, dry_run=dry_run))
+    report.merge(ops.stale_render_dirs(dry_run=dry_run))
+    prefix = "would have " if dry_run else ""
+    click.echo(f"{prefix}{report.summary()} ({folder})")
