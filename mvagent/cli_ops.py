@@ -22,15 +22,30 @@ def doctor(blocks_name: str | None) -> None:
     """Check every configured credential with one cheap real call; exit 1 naming failures."""
     from rich.console import Console
 
-    from mvagent.ops.doctor import DoctorFailedError, S3Target, doctor, failed, render_table
+    from mvagent.ops.doctor import (
+        CheckResult,
+        DoctorFailedError,
+        S3Target,
+        describe_error,
+        doctor,
+        failed,
+        render_table,
+        secrets_in,
+    )
+    from mvagent.providers.remote import redact
 
     configs: dict = {}
     s3: S3Target | None = None
+    unreadable: list[CheckResult] = []
     if blocks_name:
         from blocks.from_env import saved_configs
 
-        configs, s3 = saved_configs(blocks_name)
-    results = doctor(environ=dict(os.environ), configs=configs, s3=s3)
+        try:
+            configs, s3 = saved_configs(blocks_name)
+        except Exception as exc:  # the Prefect API is down: a row in the table, not a traceback
+            detail = redact(describe_error(exc), secrets_in(dict(os.environ)))
+            unreadable.append(CheckResult("blocks", blocks_name, "failed", detail))
+    results = unreadable + doctor(environ=dict(os.environ), configs=configs, s3=s3)
     Console(width=140).print(render_table(results))
     if bad := failed(results):
         raise DoctorFailedError(f"doctor: failed: {', '.join(bad)}")

@@ -302,13 +302,14 @@ def run_checks(planned: list[_Planned], *, secrets: list[str] | None = None) -> 
         try:
             detail, status = p.check(), "ok"
         except Exception as exc:  # any failure is a row in the table, not a traceback
-            detail, status = _describe(exc), "failed"
+            detail, status = describe_error(exc), "failed"
         seconds = time.perf_counter() - start
         results.append(CheckResult(p.name, target, status, redact(detail, secrets or []), seconds))  # type: ignore[arg-type]
     return results
 
 
-def _describe(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
+    """One line: what the status means, the status, the exception type and its first line."""
     code = _status_of(exc)
     first = (str(exc).strip().splitlines() or [""])[0][:160]
     what = {401: "key rejected", 403: "access denied", 404: "not found"}.get(code or 0, "")

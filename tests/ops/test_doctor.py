@@ -161,3 +161,22 @@ def test_cli_table_exit_status_and_no_secret_in_output(fakes, monkeypatch, s3_se
     monkeypatch.setenv("SORA_API_KEY", KEYS["sora"])
     result = CliRunner().invoke(cli, ["doctor"])
     assert result.exit_code == 1 and "failed: s3" in str(result.exception)
+
+
+def test_unreachable_prefect_api_is_a_row_not_a_traceback(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "SORA_", "SUNO_"))
+    }
+    env |= {"PREFECT_API_URL": "http://127.0.0.1:9/api", "PREFECT_API_KEY": "pnu_secret_api_key_1"}
+    mvagent = Path(sys.executable).parent / "mvagent"
+    proc = subprocess.run([str(mvagent), "doctor", "--blocks", "team"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == "mvagent: error: doctor: failed: blocks, prefect"
+    assert "pnu_secret_api_key_1" not in proc.stdout + proc.stderr
