@@ -28,6 +28,7 @@ RUN uv pip install --system --no-cache --no-deps -e . \
  && mvagent analyze /tmp/w.wav --json > /dev/null \
  && rm /tmp/w.wav
 
-# A process worker (each flow run a subprocess in this container) that stops within seconds
-# on SIGTERM and puts its running flow runs back to AwaitingRetry; pool: $PREFECT_WORK_POOL.
-CMD ["python", "-m", "flows.worker"]
+# `mvagent doctor` first: a bad key stops the container at start (naming it), not at the
+# first paid call. Then a process worker (each flow run a subprocess here) that stops within
+# seconds on SIGTERM and puts its running flow runs back to AwaitingRetry.
+CMD ["/bin/sh", "-c", "mvagent doctor && exec python -m flows.worker"]

@@ -143,7 +143,12 @@ class WebSessionCredentials(Block):
     _description = "Session cookie for a web video generator, and the recipe that drives it."
     provider: ClassVar[str] = "web"
 
-    session_cookie: SecretStr = Field(description="Value of the site's login cookie.")
+    session_cookie: SecretStr | None = Field(
+        default=None, description="Value of the site's login cookie."
+    )
+    # A login for sites whose recipe signs in with a form (`SORA_EMAIL` / `SORA_PASSWORD`).
+    login_email: str | None = Field(default=None, description="Account e-mail for the login form.")
+    login_password: SecretStr | None = Field(default=None, description="Account password.")
     recipe: str = Field(default="example", description="Recipe name or path to a .toml recipe.")
     base_url: str | None = Field(default=None, description="Replaces {base_url} in the recipe URL.")
     executable_path: str | None = Field(
@@ -152,7 +157,8 @@ class WebSessionCredentials(Block):
 
     def provider_config(self) -> dict[str, Any]:
         return _present(session_cookie=self.session_cookie, recipe=self.recipe, base_url=self.base_url,
-                        executable_path=self.executable_path)  # fmt: skip
+                        executable_path=self.executable_path, login_email=self.login_email,
+                        login_password=self.login_password)  # fmt: skip
 
     def get_client(self) -> Any:
         """The configured `web` provider (its browser starts per generation)."""

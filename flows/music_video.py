@@ -164,6 +164,7 @@ def music_video(
             provider=gen.provider,
             song_dir=str(song_dir),
             storage_block=options.storage_block,
+            drop_local_after_upload=options.drop_local_after_upload,
         )
     telemetry.write_trace(song_dir / "trace.jsonl")
     return str(song_dir / "final.mp4")

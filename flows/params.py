@@ -104,6 +104,11 @@ class VideoOptions(BaseModel):
         description="S3Bucket Block (`name` or `s3-bucket/name`) to upload the song's folder "
         "to, under <bucket_folder>/<slug>/; empty: keep it on the worker only",
     )
+    drop_local_after_upload: bool = Field(
+        default=False,
+        description="with storage_block: after a successful upload keep only the outputs "
+        "locally (final.mp4, reports, the JSON files); clips and frames stay in the bucket",
+    )
 
     @field_validator("generation", mode="before")
     @classmethod

@@ -239,6 +239,17 @@ def redo(
     click.echo(str(result.final))
 
 
+def _add_ops_commands() -> None:
+    from mvagent.cli_ops import blocks, clean, doctor
+
+    cli.add_command(doctor)
+    cli.add_command(blocks)
+    cli.add_command(clean)
+
+
+_add_ops_commands()
+
+
 def _progress():
     from mvagent.cli_display import StageDisplay
 

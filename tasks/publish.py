@@ -1,4 +1,4 @@
-"""Task: write report.md, attach it to the flow run, and upload the folder if asked."""
+"""Task: report.md and report.html, the report artifact, the upload if asked, then tidy up."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from prefect.cache_policies import NO_CACHE
 
 from mvagent.fileio import write_text_atomic
 from mvagent.models import Analysis, Clip, Song, Storyboard
+from mvagent.ops.clean import drop_intermediates, end_of_run
+from mvagent.review.html_report import write_html_report
 from mvagent.review.metrics import OutputMetrics
 from mvagent.review.report import render_report
 
@@ -26,6 +28,7 @@ def publish_video(
     provider: str,
     song_dir: str,
     storage_block: str | None = None,
+    drop_local_after_upload: bool = False,
 ) -> str:
     from mvagent.decisions import DecisionLog
 
@@ -48,9 +51,14 @@ def publish_video(
     )
     report = write_text_atomic(Path(song_dir) / "report.md", text)
     create_markdown_artifact(markdown=text, key=f"report-{song.slug}"[:60], description=song.title)
+    write_html_report(song_dir, song=song, analysis=analysis, storyboard=storyboard,
+                      metrics=metrics, clips=clips, timings_s=timings_s)  # fmt: skip
+    end_of_run(song_dir)  # before the upload, so no half-written temp file reaches the bucket
     if storage_block:
         from blocks.storage import load_s3_bucket
 
         bucket = load_s3_bucket(storage_block)
         bucket.upload_from_folder(song_dir, to_folder=song.slug)
+        if drop_local_after_upload:  # only after the upload returned: nothing is lost
+            drop_intermediates(song_dir)
     return str(report)

@@ -51,6 +51,7 @@ def test_output_folder_contract(made):
         "timeline.json",
         "final.mp4",
         "report.md",
+        "report.html",
         "decisions.jsonl",
     ):
         assert (d / name).is_file(), name

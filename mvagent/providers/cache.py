@@ -19,6 +19,7 @@ from typing import Any
 
 from mvagent.errors import ConfigError
 from mvagent.models import ClipRequest
+from mvagent.ops.clean import evict, limits_from_env, touch_used
 from mvagent.providers.remote import atomic_path, fingerprint, sha256_file, write_atomic
 
 KEY_VERSION = 1
@@ -116,12 +117,15 @@ class LocalClipCache(ClipCache):
             return False
         with atomic_path(dest) as tmp:
             shutil.copyfile(src, tmp)
+        touch_used(src)  # least recently used goes first when the cache is trimmed
         return True
 
     def store(self, key: str, src: Path, *, meta: dict[str, Any]) -> None:
         with atomic_path(self._clip(key)) as tmp:
             shutil.copyfile(src, tmp)
         self.put_record(f"meta/{key}", meta)
+        if (limits := limits_from_env()).active:  # MVAGENT_CACHE_MAX_GB / _MAX_AGE_DAYS
+            evict(self.folder, limits=limits, protect=(key,))
 
     def get_record(self, name: str) -> dict | None:
         try:

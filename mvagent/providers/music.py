@@ -146,6 +146,10 @@ class SunoClient(ABC):
     def aligned_words(self, track: SunoTrack) -> list[WordTiming]:
         """Word timings (seconds) for `track`; empty for instrumentals."""
 
+    def credits(self) -> int:
+        """Credits left on the account (a cheap authenticated call: `mvagent doctor`)."""
+        raise ProviderError(f"{type(self).__name__} cannot read credits")
+
     def new_tracks(self, seen: Iterable[str]) -> list[SunoTrack]:
         """Finished tracks of the library not in `seen` (polling; Suno sends no webhooks)."""
         known = set(seen)
@@ -207,6 +211,10 @@ class HostedSunoClient(SunoClient):
             out.extend(found)
         return out
 
+    def credits(self) -> int:
+        data = self._data("GET", "/api/v1/generate/credit", what="reading credits")
+        return int(data or 0)
+
     def aligned_words(self, track: SunoTrack) -> list[WordTiming]:
         data = self._data("POST", "/api/v1/generate/get-timestamped-lyrics", what="reading word timings",
                           json={"taskId": track.task_id, "audioId": track.id})  # fmt: skip
@@ -266,6 +274,10 @@ class SelfHostedSunoClient(SunoClient):
             )
             for r in (raw if isinstance(raw, list) else [])
         ]
+
+    def credits(self) -> int:
+        raw = self.http.json("GET", "/api/get_limit", what="reading credits")
+        return int((raw or {}).get("credits_left", 0)) if isinstance(raw, dict) else 0
 
     def aligned_words(self, track: SunoTrack) -> list[WordTiming]:
         raw = self.http.json("GET", "/api/get_aligned_lyrics", what="reading word timings",

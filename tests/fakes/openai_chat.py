@@ -150,6 +150,10 @@ class FakeOpenAIChat(FakeServer):
             )  # fmt: skip
         if req.method == "POST" and req.path == "/v1/chat/completions":
             return "chat", lambda: self._chat(req)
+        if req.method == "GET" and req.path == "/v1/models":
+            return "models", Reply(200, {"object": "list", "data": [
+                {"id": m, "object": "model", "created": 0, "owned_by": "fake"}
+                for m in ("gpt-4.1-mini", "whisper-1")]})  # fmt: skip
         if req.method == "POST" and req.path == "/v1/audio/transcriptions":
             return "transcribe", lambda: self._transcribe(req)
         return "unknown", Reply(404, {"error": {"message": f"Unknown path {req.path}"}})

@@ -3,7 +3,7 @@
 Jobs go queued -> in_progress -> completed (or failed) over a scripted number of polls;
 every retrieve carries `openai-poll-after-ms`; prompts containing a blocked word end `failed`
 with a `moderation_blocked` error; faults (429 + Retry-After, 500, slow answers) are injected
-per route. Routes: create, retrieve, content, remix.
+per route. Routes: create, retrieve, content, remix, list.
 """
 
 from __future__ import annotations
@@ -110,6 +110,8 @@ class FakeOpenAIVideos(FakeServer):
             )  # fmt: skip
         if parts[:2] != ["v1", "videos"]:
             return "unknown", Reply(404, {"error": {"message": "not found"}})
+        if req.method == "GET" and len(parts) == 2:  # list: the cheapest authenticated call
+            return "list", Reply(200, {"object": "list", "data": [], "has_more": False})
         if req.method == "POST" and len(parts) == 2:
             return "create", lambda: self._create(req)
         if req.method == "POST" and len(parts) == 4 and parts[3] == "remix":

@@ -6,7 +6,7 @@ the video URL as `output`, or `failed` with Replicate's E005 "flagged as sensiti
 a blocked prompt. Errors are problem-details JSON (`{title, detail, status}`); 429s carry
 Retry-After. Files are served at `/files/<token>.mp4`; `expire_next` hands out URLs that
 already answer 404, as an expired replicate.delivery URL does.
-Routes: create, get, file.
+Routes: create, get, file, account.
 """
 
 from __future__ import annotations
@@ -66,6 +66,9 @@ class FakeReplicate(FakeServer):
                 401,
                 problem(401, "Unauthenticated", "You did not pass a valid authentication token"),
             )
+        if req.method == "GET" and parts == ["v1", "account"]:
+            return "account", Reply(200, {"type": "user", "username": "mvagent-test",
+                                          "name": "Test", "github_url": None})  # fmt: skip
         if req.method == "POST" and parts[:2] == ["v1", "models"] and parts[-1] == "predictions":
             return "create", lambda: self._create(f"{parts[2]}/{parts[3]}", req.json())
         if req.method == "GET" and parts[:2] == ["v1", "predictions"] and len(parts) == 3:

@@ -5,7 +5,7 @@
 `output` URLs, or FAILED with `failureCode` SAFETY.INPUT.TEXT for a blocked prompt. Every
 request must carry `X-Runway-Version`. Errors are `{"error": message}`; 429s carry
 Retry-After. `expire_next` hands out output URLs that already answer 403.
-Routes: create, retrieve, file.
+Routes: create, retrieve, file, organization.
 """
 
 from __future__ import annotations
@@ -49,6 +49,9 @@ class FakeRunway(FakeServer):
             return "unauthorized", Reply(401, {"error": "Invalid API key."})
         if not req.headers.get("x-runway-version"):
             return "unversioned", Reply(400, {"error": "X-Runway-Version header is required"})
+        if req.method == "GET" and parts == ["v1", "organization"]:
+            return "organization", Reply(200, {"creditBalance": 1250, "usage": {"models": {}},
+                                               "tier": {"maxMonthlyCreditSpend": 10000, "models": {}}})  # fmt: skip
         if req.method == "POST" and parts in (["v1", "text_to_video"], ["v1", "image_to_video"]):
             return "create", lambda: self._create(parts[1], req.json())
         if req.method == "GET" and parts[:2] == ["v1", "tasks"] and len(parts) == 3:

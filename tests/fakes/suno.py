@@ -4,7 +4,8 @@ Hosted: `POST /api/v1/generate` -> taskId; `GET /api/v1/generate/record-info?tas
 PENDING -> TEXT_SUCCESS -> FIRST_SUCCESS -> SUCCESS over polls; `POST
 /api/v1/generate/get-timestamped-lyrics` -> alignedWords. Self-hosted: `GET /api/get[?ids=]`,
 `GET /api/get_aligned_lyrics?song_id=`. Both serve `/files/<id>.mp3` and `/files/<id>.jpg`.
-Routes: generate, record, lyrics, get, aligned, audio, image.
+Credits: `GET /api/v1/generate/credit` (hosted), `GET /api/get_limit` (self-hosted).
+Routes: generate, record, lyrics, get, aligned, audio, image, credits, limit.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class FakeSuno(FakeServer):
         self.api_key = api_key
         self.tasks: dict[str, dict] = {}
         self.callbacks: list[str] = []
+        self.credits = 420
         self._ids = itertools.count(1)
         # The self-hosted library: one finished song with lyrics, one instrumental, one in progress.
         self.library = [
@@ -66,6 +68,11 @@ class FakeSuno(FakeServer):
             return "get", Reply(
                 200, [c for c in self.library if wanted is None or c["id"] in wanted]
             )
+        if path == "/api/v1/generate/credit":  # hosted: credits left, for `mvagent doctor`
+            return "credits", Reply(200, {"code": 200, "msg": "success", "data": self.credits})
+        if path == "/api/get_limit":  # self-hosted
+            return "limit", Reply(200, {"credits_left": self.credits, "period": "month",
+                                        "monthly_limit": 2500, "monthly_usage": 2500 - self.credits})  # fmt: skip
         if path == "/api/get_aligned_lyrics":
             return "aligned", lambda: self._selfhosted_words(req.query.get("song_id", ""))
         return "unknown", Reply(404, {"code": 404, "msg": "not found"})

@@ -4,7 +4,7 @@
 `POST .../{model}:fetchPredictOperation` with `operationName` polls it. Operations finish
 after a scripted number of polls with the video inline (`bytesBase64Encoded`), or with the
 Responsible-AI filter (`raiMediaFilteredCount`) for prompts containing a blocked word.
-Errors use Google's JSON shape; 429s carry Retry-After. Routes: create, poll.
+Errors use Google's JSON shape; 429s carry Retry-After. Routes: create, poll, model.
 """
 
 from __future__ import annotations
@@ -54,6 +54,10 @@ class FakeVeo(FakeServer):
                 ),
             )
         path = req.path
+        if req.method == "GET" and "/publishers/google/models/" in path:  # models.get
+            name = path.rsplit("/", 1)[-1]
+            return "model", Reply(200, {"name": f"publishers/google/models/{name}",
+                                        "versionId": "001", "displayName": name})  # fmt: skip
         if req.method == "POST" and path.endswith(":predictLongRunning"):
             model = path.rsplit("/", 1)[-1].split(":")[0]
             return "create", lambda: self._create(model, req.json())

@@ -1,0 +1,1 @@
+"""Operations: checking credentials (`doctor`) and cleaning up files and caches (`clean`)."""

@@ -1,0 +1,51 @@
+"""publish with drop_local_after_upload: the bucket gets everything, the folder keeps the outputs."""
+
+from __future__ import annotations
+
+import pytest
+
+from mvagent.models import Analysis, Section, Song, Storyboard
+from mvagent.review.metrics import OutputMetrics
+from tests.fakes.s3 import CREDS, s3_server  # noqa: F401 - the session fixture
+
+pytestmark = pytest.mark.service
+
+
+def test_intermediates_dropped_only_after_upload(prefect_harness, s3_server, tmp_path):  # noqa: F811
+    from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
+
+    from tasks.publish import publish_video
+
+    bucket = s3_server.new_bucket()
+    creds = AwsCredentials(
+        aws_access_key_id=CREDS["aws_access_key_id"],
+        aws_secret_access_key=CREDS["aws_secret_access_key"],
+        region_name=CREDS["region_name"],
+        aws_client_parameters=AwsClientParameters(endpoint_url=s3_server.endpoint_url),
+    )
+    S3Bucket(bucket_name=bucket, credentials=creds).save("mv-drop", overwrite=True)
+    song_dir = tmp_path / "my-song"
+    (song_dir / "clips").mkdir(parents=True)
+    (song_dir / "final.mp4").write_bytes(b"video")
+    (song_dir / "clips" / "scene-000.mp4").write_bytes(b"clip")
+    (song_dir / ".final.mp4.a1b2c3d4.tmp").write_bytes(b"half")  # a killed write
+    song = Song(path=tmp_path / "s.wav", title="My Song", slug="my-song")
+    analysis = Analysis(
+        duration=10.0, tempo_bpm=120.0, sections=[Section(start=0, end=10, label="verse")]
+    )
+    metrics = OutputMetrics(
+        duration_s=10.0, song_duration_s=10.0, duration_error_frames=0.0, frames=240, width=640,
+        height=360, fps=24.0, video_codec="h264", pix_fmt="yuv420p", audio_codec="aac",
+        audio_bitrate_kbps=256, faststart=True, cuts=4, cut_on_beat_rate=1.0, section_coverage=1.0,
+        hard_cuts_confirmed=1.0,
+    )  # fmt: skip
+    publish_video.fn(
+        song, analysis, Storyboard(), {}, metrics, timings_s={"edit": 1.0}, provider="local",
+        song_dir=str(song_dir), storage_block="mv-drop", drop_local_after_upload=True,
+    )  # fmt: skip
+    keys = {o["Key"] for o in s3_server.client().list_objects_v2(Bucket=bucket)["Contents"]}
+    assert {"my-song/final.mp4", "my-song/clips/scene-000.mp4"} <= keys
+    assert not any(k.endswith(".tmp") for k in keys)
+    assert (song_dir / "final.mp4").exists() and (song_dir / "report.md").exists()
+    assert not (song_dir / "clips").exists()
+    assert not (song_dir / ".final.mp4.a1b2c3d4.tmp").exists()
