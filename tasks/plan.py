@@ -28,6 +28,11 @@ def planner_llm(planner: PlannerSettings, *, decisions: DecisionLog, stage: str)
     """The configured LLM (a saved LLMCredentials Block, else MVAGENT_LLM_*), or None."""
     if planner.mode == "heuristic" and not planner.transcribe:
         return None
+    return configured_llm(planner, decisions=decisions, stage=stage)
+
+
+def configured_llm(planner: PlannerSettings, *, decisions: DecisionLog, stage: str) -> LLM | None:
+    """The LLM the settings name (Block, else MVAGENT_LLM_*) whatever the planner mode, or None."""
     if planner.llm_credentials_block:
         from blocks.credentials import load_llm_config
 

@@ -10,7 +10,7 @@ from prefect.cache_policies import NO_CACHE
 
 from mvagent.decisions import DecisionLog
 from mvagent.fileio import write_json_atomic
-from mvagent.llm import LLM, build_llm, call_recorder, config_from_env
+from mvagent.llm import LLM
 from mvagent.models import (
     Analysis,
     Clip,
@@ -23,24 +23,14 @@ from mvagent.providers.generation import Budget, capabilities_for, generate_clip
 from mvagent.review.critic import Critic, Shot, build_critic
 from mvagent.review.retakes import SceneReview, kept_clip, review_scene
 from mvagent.review.settings import ReviewSettings
+from tasks.plan import configured_llm
 
 STAGE = "review"
 
 
 def critic_llm(planner: PlannerSettings | None, *, decisions: DecisionLog) -> LLM | None:
     """The configured LLM (Block, else MVAGENT_LLM_*) whatever the planner mode, or None."""
-    planner = planner or PlannerSettings()
-    if planner.llm_credentials_block:
-        from blocks.credentials import load_llm_config
-
-        config = load_llm_config(planner.llm_credentials_block)
-    else:
-        config = config_from_env()
-    if planner.llm_model:
-        config = config.model_copy(update={"model": planner.llm_model})
-    if not config.configured:
-        return None
-    return build_llm(config, on_call=call_recorder(decisions, stage=STAGE))
+    return configured_llm(planner or PlannerSettings(), decisions=decisions, stage=STAGE)
 
 
 def make_critic(
