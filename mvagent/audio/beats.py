@@ -18,7 +18,13 @@ from mvagent.audio.features import Features
 from mvagent.audio.grid import change_points, fit_segments, lay_grid
 from mvagent.audio.harmony import chord_novelty
 from mvagent.audio.onsets import Envelopes, accents, contrast, onset_envelopes
-from mvagent.audio.steady import SteadyGrid, grid_beats, steady_grid, thirds_are_beats
+from mvagent.audio.steady import (
+    SteadyGrid,
+    fold_search,
+    grid_beats,
+    steady_grid,
+    thirds_are_beats,
+)
 from mvagent.audio.tempo import (
     BACKBEAT_MARGIN,
     MAX_BPM,
@@ -274,7 +280,15 @@ def track_beats(features: Features, *, envs: Envelopes | None = None) -> BeatTra
     )
     local = local * 2 if factor == -2 else local / 2 if factor == 2 else local
     ternary = choice.ternary
-    if thirds_are_beats(envs.onset, fps=fps, beats_s=beats, span_s=(start_s, end_s)):
+    # One fold of the whole song at the beats' period serves both level check and grid.
+    fold = (
+        fold_search(
+            envs.onset, fps=fps, period_s=float(np.median(np.diff(beats))), span_s=(start_s, end_s)
+        )
+        if len(beats) >= 16
+        else None
+    )
+    if thirds_are_beats(envs.onset, fps=fps, beats_s=beats, span_s=(start_s, end_s), fold=fold):
         # Three equal hits per "beat" and nothing half way: a 2/3-tempo lock (a dotted or
         # 3+3+2 groove crossed the beat). Track again at the faster level.
         local = local * (2.0 / 3.0)
@@ -282,6 +296,7 @@ def track_beats(features: Features, *, envs: Envelopes | None = None) -> BeatTra
         beats = dp_beats(envs.onset, np.full(len(envs.onset), period_now)) / fps
         beats = beats[(beats >= start_s - 0.05) & (beats <= end_s + 0.05)]
         ternary = False
+        fold = None  # the period changed: fold again
         beats = correct_phase(
             beats, envs, fps, harmonic=harmonic, harmonic_fps=features.fps_harmony, ternary=False
         )
@@ -293,6 +308,7 @@ def track_beats(features: Features, *, envs: Envelopes | None = None) -> BeatTra
         harmonic=harmonic,
         harmonic_fps=features.fps_harmony,
         ternary=ternary,
+        fold=fold,
     )
     if steady is not None:
         grid, grid_s = steady
@@ -336,12 +352,13 @@ def _steady(
     harmonic: np.ndarray,
     harmonic_fps: float,
     ternary: bool,
+    fold: tuple[float, float, float] | None = None,
 ) -> tuple[SteadyGrid, np.ndarray] | None:
     """The whole song's one grid at the DP beats' level, on the beat (not the off-beat)."""
     if len(beats_s) < 16:
         return None
     period = float(np.median(np.diff(beats_s)))
-    grid = steady_grid(envs.onset, fps=fps, period_s=period, span_s=span_s)
+    grid = steady_grid(envs.onset, fps=fps, period_s=period, span_s=span_s, fold=fold)
     if grid is None:
         return None
     beats = grid_beats(grid, span_s)

@@ -110,12 +110,19 @@ def window_agreement(
 
 
 def steady_grid(
-    env: np.ndarray, *, fps: float, period_s: float, span_s: tuple[float, float]
+    env: np.ndarray,
+    *,
+    fps: float,
+    period_s: float,
+    span_s: tuple[float, float],
+    fold: tuple[float, float, float] | None = None,
 ) -> SteadyGrid | None:
-    """The song's one grid near `period_s`, or None when windows of the song disagree."""
+    """The song's one grid near `period_s`, or None when windows of the song disagree.
+
+    `fold` is `fold_search` at `period_s` when the caller already has it."""
     if period_s <= 0 or span_s[1] - span_s[0] < 8 * period_s:
         return None
-    p, phase, sharp = fold_search(env, fps=fps, period_s=period_s, span_s=span_s)
+    p, phase, sharp = fold or fold_search(env, fps=fps, period_s=period_s, span_s=span_s)
     agreement = window_agreement(env, fps=fps, origin_s=phase, period_s=p, span_s=span_s)
     if agreement < AGREE_SHARE:
         return None
@@ -143,18 +150,24 @@ HALF_EMPTY = 0.3  # and the half-way point this empty
 
 
 def thirds_are_beats(
-    env: np.ndarray, *, fps: float, beats_s: np.ndarray, span_s: tuple[float, float]
+    env: np.ndarray,
+    *,
+    fps: float,
+    beats_s: np.ndarray,
+    span_s: tuple[float, float],
+    fold: tuple[float, float, float] | None = None,
 ) -> bool:
     """True when the tracked beat is really three beats (a 2/3-tempo lock).
 
     Folded at the tracked period, a 2/3 lock shows hits as strong as the beat at 1/3 and 2/3
     and nothing half way; a shuffle's swung eighth shows at 2/3 only, weaker, and a straight
     groove's eighth half way. The faster level must also fold at least as sharply.
+    `fold` is `fold_search` at the beats' period when the caller already has it.
     """
     if len(beats_s) < 16:
         return False
     period = float(np.median(np.diff(beats_s)))
-    p, phase, sharp = fold_search(env, fps=fps, period_s=period, span_s=span_s)
+    p, phase, sharp = fold or fold_search(env, fps=fps, period_s=period, span_s=span_s)
     t = np.arange(len(env)) / fps
     sel = (t >= span_s[0]) & (t <= span_s[1])
     h = _fold(env[sel].astype(np.float64), t[sel] - phase, p)
