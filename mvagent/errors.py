@@ -73,3 +73,11 @@ class BudgetExceededError(MvagentError):
 
 class RedoError(BadInputError):
     """`mvagent redo` was pointed at a folder or scene it cannot redo."""
+
+
+class RailwayError(MvagentError):
+    """Railway's GraphQL API refused a call or a per-run service failed to deploy."""
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
