@@ -219,10 +219,14 @@ def plan_checks(
         target = str(cfg.get("base_url") or _default_host(name, env))
         planned.append(_Planned(name, target, make_check(cfg) if found else None))
 
-    web_cookie = configs.get("web", {}).get("session_cookie") or env.get(
-        "MVAGENT_WEB_SESSION_COOKIE"
+    web = configs.get("web", {})
+    web_cookie = web.get("session_cookie") or env.get("MVAGENT_WEB_SESSION_COOKIE")
+    # A login (e-mail and password) works as well as a cookie: the recipe's form signs in.
+    web_login = (web.get("login_email") or env.get("SORA_EMAIL")) and (
+        web.get("login_password") or env.get("SORA_PASSWORD")
     )
-    planned.append(_Planned("web", "browser recipe", (lambda: "") if web_cookie else None))
+    web_ready = web_cookie or web_login
+    planned.append(_Planned("web", "browser recipe", (lambda: "") if web_ready else None))
 
     suno = {**_env_config("suno", env), **configs.get("suno", {})}
     suno_url = suno.get("base_url") or env.get("SUNO_API_BASE_URL", "")
@@ -296,7 +300,7 @@ def run_checks(planned: list[_Planned], *, secrets: list[str] | None = None) -> 
             continue
         if p.name == "web":
             results.append(CheckResult(p.name, target, "skipped",
-                                       "cookie set; checked by the first run (needs Chromium)"))  # fmt: skip
+                                       "session or login set; checked by the first run (needs Chromium)"))  # fmt: skip
             continue
         start = time.perf_counter()
         try:

@@ -2,14 +2,19 @@
 
 The recipe (TOML, see `recipes/example.toml`) says where the form is, which selectors hold
 the prompt, duration and submit button, how completion and failure show, and what to click
-to download. The login is a session cookie from the `WebSessionCredentials` Block. The
-browser is Debian's `chromium` through `executable_path` (Playwright's own download is not
-available here). Every failure saves a screenshot, and its path is in the error message.
+to download. The login is a session cookie from the `WebSessionCredentials` Block; without
+one, an e-mail and password (the Block, or `SORA_EMAIL` / `SORA_PASSWORD`) sign in through
+the recipe's `[login]` form, and the session cookie the site sets is kept in memory for every
+later clip in this process (never written to disk). The password is registered as a secret,
+so it is scrubbed from every error, log and decision. The browser is Debian's `chromium`
+through `executable_path` (Playwright's own download is not available here). Every failure
+saves a screenshot, and its path is in the error message.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 import tomllib
 from pathlib import Path
@@ -33,6 +38,9 @@ from mvagent.providers.remote import (
 )
 
 RECIPES_DIR = Path(__file__).parent / "recipes"
+# Session cookies obtained by signing in, by (site, e-mail): one login per process, not per clip.
+_SESSIONS: dict[tuple[str, str], str] = {}
+_SESSIONS_LOCK = threading.Lock()
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -55,6 +63,16 @@ class SessionSpec(_Strict):
     cookie_name: str = "session"
     cookie_domain: str | None = None  # default: the host of `url`
     login_selector: str | None = None
+
+
+class LoginSpec(_Strict):
+    """The site's sign-in form, used when there is no session cookie but a login."""
+
+    url: str | None = None  # default: the generator's `url` (which shows the form when signed out)
+    email: str
+    password: str
+    submit: str
+    failed: str | None = None  # shown when the site refused the e-mail or password
 
 
 class FormSpec(_Strict):
@@ -87,6 +105,7 @@ class Recipe(_Strict):
     name: str
     url: str
     session: SessionSpec = Field(default_factory=SessionSpec)
+    login: LoginSpec | None = None
     form: FormSpec
     result: ResultSpec
     capabilities: CapabilitySpec = Field(default_factory=CapabilitySpec)
@@ -125,6 +144,8 @@ class WebProvider(VideoProvider):
         *,
         recipe: str | Path | None = None,
         session_cookie: object = None,
+        login_email: object = None,
+        login_password: object = None,
         base_url: str | None = None,
         model: str | None = None,
         executable_path: str | None = None,
@@ -138,10 +159,19 @@ class WebProvider(VideoProvider):
         self._cookie = reveal(session_cookie) or reveal(
             os.environ.get("MVAGENT_WEB_SESSION_COOKIE")
         )
-        if not self._cookie:
+        self._email = reveal(login_email) or reveal(os.environ.get("SORA_EMAIL"))
+        self._password = reveal(login_password) or reveal(os.environ.get("SORA_PASSWORD"))
+        remember_secret(self._password)
+        if not self._cookie and not (self._email and self._password):
             raise ConfigError(
-                "the web provider needs a session cookie: save a WebSessionCredentials Block "
-                "(--credentials-block) or set MVAGENT_WEB_SESSION_COOKIE"
+                "the web provider needs a session cookie or a login: save a "
+                "WebSessionCredentials Block (--credentials-block) or set "
+                "MVAGENT_WEB_SESSION_COOKIE, or SORA_EMAIL and SORA_PASSWORD"
+            )
+        if not self._cookie and self.recipe.login is None:
+            raise ConfigError(
+                f"web recipe {self.recipe.name!r} has no [login] section, so it cannot sign in "
+                "with an e-mail and password; give a session cookie or add [login] to the recipe"
             )
         remember_secret(self._cookie)
         self.base_url = (reveal(base_url) or os.environ.get("MVAGENT_WEB_BASE_URL") or "").rstrip(
@@ -197,9 +227,13 @@ class WebProvider(VideoProvider):
             page = None
             try:
                 context = browser.new_context(accept_downloads=True)
-                context.add_cookies([self._cookie_spec()])
                 page = context.new_page()
                 page.set_default_timeout(self.timeout_s * 1000)
+                cookie = self._cookie or self._kept_session()
+                if cookie:
+                    context.add_cookies([self._cookie_spec(cookie)])
+                else:
+                    self._sign_in(context, page)
                 return self._run(page, request, seconds=seconds, key=key, dest=dest)
             except (ProviderError, ConfigError) as exc:
                 raise self._with_screenshot(page, request, exc, dest=dest) from None
@@ -211,21 +245,53 @@ class WebProvider(VideoProvider):
 
     # ------------------------------------------------------------------ steps
 
-    def _cookie_spec(self) -> dict[str, Any]:
+    def _cookie_spec(self, value: str) -> dict[str, Any]:
         spec = self.recipe.session
         if spec.cookie_domain:
-            return {
-                "name": spec.cookie_name,
-                "value": self._cookie,
-                "domain": spec.cookie_domain,
-                "path": "/",
-            }
+            return {"name": spec.cookie_name, "value": value, "domain": spec.cookie_domain,
+                    "path": "/"}  # fmt: skip
         parts = urlsplit(self.url)
-        return {
-            "name": spec.cookie_name,
-            "value": self._cookie,
-            "url": f"{parts.scheme}://{parts.netloc}",
-        }
+        return {"name": spec.cookie_name, "value": value, "url": f"{parts.scheme}://{parts.netloc}"}
+
+    def _session_key(self) -> tuple[str, str]:
+        parts = urlsplit(self.url)
+        return (f"{parts.scheme}://{parts.netloc}", self._email or "")
+
+    def _kept_session(self) -> str | None:
+        with _SESSIONS_LOCK:
+            return _SESSIONS.get(self._session_key())
+
+    def forget_session(self) -> None:
+        """Drop the kept session (the site logged it out): the next clip signs in again."""
+        with _SESSIONS_LOCK:
+            _SESSIONS.pop(self._session_key(), None)
+
+    def _sign_in(self, context: Any, page: Any) -> None:
+        """Fill the recipe's login form; keep the session cookie the site sets."""
+        login = self.recipe.login
+        assert login is not None and self._email and self._password  # checked in __init__
+        statuses: list[Any] = []
+        page.on(
+            "response", lambda r: statuses.append(r) if r.request.is_navigation_request() else None
+        )
+        page.goto((login.url or self.url).replace("{base_url}", self.base_url))
+        self._check_status(statuses, "opening the login page")
+        page.fill(login.email, self._email)
+        page.fill(login.password, self._password)
+        page.click(login.submit)
+        page.wait_for_load_state()
+        refused = login.failed and page.locator(login.failed).count() > 0
+        name = self.recipe.session.cookie_name
+        cookie = next((c["value"] for c in context.cookies() if c["name"] == name), None)
+        if refused or not cookie:
+            raise ConfigError(
+                f"{self.recipe.name} did not accept the login (no {name!r} cookie after signing "
+                "in); check the e-mail and password in the WebSessionCredentials Block or "
+                "SORA_EMAIL / SORA_PASSWORD"
+            )
+        remember_secret(cookie)
+        with _SESSIONS_LOCK:
+            _SESSIONS[self._session_key()] = cookie
 
     def _run(
         self, page: Any, request: ClipRequest, *, seconds: float, key: str, dest: Path
@@ -270,6 +336,12 @@ class WebProvider(VideoProvider):
         page.goto(self.url)
         self._check_status(statuses, "opening the generator")
         login = self.recipe.session.login_selector
+        if login and page.locator(login).count() > 0 and not self._cookie:
+            # The kept session expired: sign in once more, then the form must be there.
+            self.forget_session()
+            self._sign_in(page.context, page)
+            page.goto(self.url)
+            self._check_status(statuses, "opening the generator")
         if login and page.locator(login).count() > 0:
             raise ConfigError(
                 f"{self.recipe.name} did not accept the session cookie (a login form is shown); "

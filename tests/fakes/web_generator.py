@@ -4,7 +4,10 @@
 creates a job and redirects to `/jobs/<id>`, whose page polls `/api/jobs/<id>` and shows a
 download link when the job is done (after `ready_after_s`), or an error: "Blocked: this
 prompt violates our content policy" for blocked words, "Render failed" for prompts with
-FAIL. Routes: create_page, submit, job_page, status, download, login.
+FAIL. `/login` is a sign-in form (e-mail, password); a right pair sets the `session` cookie
+and redirects to `/create`, a wrong one shows `.login-error`. Routes: create_page, submit,
+job_page, status, download, login (the form shown instead of the generator), login_page,
+sign_in (the form posted).
 """
 
 from __future__ import annotations
@@ -27,9 +30,13 @@ FORM_PAGE = """<!doctype html><html><head><title>Clipmaker</title></head><body>
   <button id="generate" type="submit">Generate</button>
 </form></body></html>"""
 
-LOGIN_PAGE = """<!doctype html><html><body><h1>Sign in</h1>
-<form id="login" method="post" action="/login"><input name="email"><button>Sign in</button></form>
-</body></html>"""
+LOGIN_PAGE = """<!doctype html><html><body><h1>Sign in</h1>{error}
+<form id="login" method="post" action="/login">
+  <input id="email" name="email" type="email">
+  <input id="password" name="password" type="password">
+  <button id="sign-in" type="submit">Sign in</button>
+</form></body></html>"""
+LOGIN_ERROR = '<div class="login-error">Wrong e-mail or password</div>'
 
 JOB_PAGE = """<!doctype html><html><head><title>Job {id}</title></head><body>
 <h1>Rendering&hellip;</h1><div id="state">queued</div>
@@ -61,9 +68,19 @@ class WebJob:
 
 
 class FakeWebGenerator(FakeServer):
-    def __init__(self, *, cookie: str = "valid-session", ready_after_s: float = 0.3) -> None:
+    def __init__(
+        self,
+        *,
+        cookie: str = "valid-session",
+        ready_after_s: float = 0.3,
+        email: str = "artist@example.com",
+        password: str = "correct horse battery",
+    ) -> None:
         super().__init__()
         self.cookie = cookie
+        self.email = email
+        self.password = password
+        self.sign_ins: list[dict[str, str]] = []
         self.ready_after_s = ready_after_s
         self.jobs: dict[str, WebJob] = {}
         self._ids = itertools.count(1)
@@ -80,11 +97,15 @@ class FakeWebGenerator(FakeServer):
         path = req.path
         if path == "/create" and req.method == "GET":
             if not self._logged_in(req):
-                return "login", Reply(200, LOGIN_PAGE)
+                return "login", Reply(200, LOGIN_PAGE.format(error=""))
             return "create_page", Reply(200, FORM_PAGE)
+        if path == "/login" and req.method == "GET":
+            return "login_page", Reply(200, LOGIN_PAGE.format(error=""))
+        if path == "/login" and req.method == "POST":
+            return "sign_in", lambda: self._sign_in(req)
         if path == "/jobs" and req.method == "POST":
             if not self._logged_in(req):
-                return "login", Reply(403, LOGIN_PAGE)
+                return "login", Reply(403, LOGIN_PAGE.format(error=""))
             return "submit", lambda: self._submit(req)
         if path.startswith("/jobs/"):
             job_id = path.rsplit("/", 1)[-1]
@@ -96,6 +117,15 @@ class FakeWebGenerator(FakeServer):
         if path.startswith("/files/"):
             return "download", lambda: self._file(path.rsplit("/", 1)[-1].removesuffix(".mp4"))
         return "unknown", Reply(404, "<h1>Not found</h1>")
+
+    def _sign_in(self, req: Request) -> Reply:
+        form = dict(parse_qsl(req.body.decode()))
+        with self.lock:
+            self.sign_ins.append(form)
+        if (form.get("email"), form.get("password")) != (self.email, self.password):
+            return Reply(200, LOGIN_PAGE.format(error=LOGIN_ERROR))
+        return Reply(303, "", headers={"location": "/create",
+                                       "set-cookie": f"session={self.cookie}; Path=/; HttpOnly"})  # fmt: skip
 
     def _submit(self, req: Request) -> Reply:
         form = dict(parse_qsl(req.body.decode()))

@@ -37,12 +37,14 @@ def site():
 
 def provider(site: FakeWebGenerator, tmp_path: Path, **kw: object):
     config = {
+        "session_cookie": COOKIE,
+        "base_url": site.url,
         "recipe": "example",
         "screenshots_dir": tmp_path / "shots",
         "jobs_dir": tmp_path / "jobs",
         **kw,
     }
-    return get_provider("web", session_cookie=COOKIE, base_url=site.url, **config)
+    return get_provider("web", **config)
 
 
 def test_fills_the_form_waits_and_downloads(site, tmp_path: Path) -> None:
@@ -150,3 +152,68 @@ def _to_toml(data: dict) -> str:
         if isinstance(body, dict):
             lines += [f"[{table}]", *(f"{k} = {value(v)}" for k, v in body.items())]
     return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- login form
+
+EMAIL, PASSWORD = "artist@example.com", "PLANTED-pass-word-4471"
+
+
+@pytest.fixture
+def login_site():
+    from mvagent.providers import web
+
+    web._SESSIONS.clear()  # sessions are kept per process; each test signs in afresh
+    with FakeWebGenerator(cookie=COOKIE, ready_after_s=0.2, email=EMAIL, password=PASSWORD) as s:
+        yield s
+    web._SESSIONS.clear()
+
+
+def test_signs_in_with_email_and_password_once_and_keeps_the_session(
+    login_site, tmp_path, clips_dir, decisions, retry, caplog
+) -> None:
+    creds = {"login_email": EMAIL, "login_password": PASSWORD, "base_url": login_site.url,
+             "screenshots_dir": str(tmp_path / "shots")}  # fmt: skip
+    for duration in (5.0, 10.0):  # two clips through the real generation path
+        generate_clip(make_request(duration_s=duration), settings=settings_for("web", tmp_path),
+                      clips_dir=clips_dir, decisions=decisions, credentials=creds, retry=retry)  # fmt: skip
+    assert login_site.calls["sign_in"] == 1 and login_site.calls["submit"] == 2
+    assert login_site.sign_ins == [{"email": EMAIL, "password": PASSWORD}]  # typed in the form
+    assert login_site.calls["download"] == 2
+    assert PASSWORD not in json.dumps(decisions.read()) and PASSWORD not in caplog.text
+    assert COOKIE not in json.dumps(decisions.read())
+
+
+def test_wrong_password_is_a_config_error_that_never_shows_it(login_site, tmp_path) -> None:
+    p = get_provider("web", login_email=EMAIL, login_password="PLANTED-wrong-pass-99",
+                     base_url=login_site.url, screenshots_dir=tmp_path / "shots")  # fmt: skip
+    with pytest.raises(ConfigError, match="did not accept the login") as info:
+        p.generate(make_request(), dest=tmp_path / "a.mp4")
+    assert "PLANTED-wrong-pass-99" not in str(info.value) and p.last_screenshot.exists()
+    assert login_site.calls["sign_in"] == 1 and login_site.calls["submit"] == 0
+    assert not (tmp_path / "a.mp4").exists()
+
+
+def test_an_expired_session_signs_in_again_from_sora_env_vars(
+    login_site, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("SORA_EMAIL", EMAIL)
+    monkeypatch.setenv("SORA_PASSWORD", PASSWORD)
+    monkeypatch.delenv("MVAGENT_WEB_SESSION_COOKIE", raising=False)
+    p = provider(login_site, tmp_path, session_cookie=None)
+    p.generate(make_request(), dest=tmp_path / "a.mp4")
+    login_site.cookie = "rotated-session-2"  # the site logged the old session out
+    out = p.generate(make_request(prompt="second clip"), dest=tmp_path / "b.mp4")
+    assert probe(out).has_video and login_site.calls["sign_in"] == 2
+    assert login_site.calls["login"] == 1 and login_site.calls["submit"] == 2
+
+
+def test_a_login_needs_a_recipe_with_a_login_form(tmp_path) -> None:
+    import tomllib
+
+    recipe = tomllib.loads((RECIPES_DIR / "example.toml").read_text())
+    del recipe["login"]
+    bare = tmp_path / "bare.toml"
+    bare.write_text(_to_toml(recipe))
+    with pytest.raises(ConfigError, match=r"no \[login\] section"):
+        get_provider("web", recipe=str(bare), login_email=EMAIL, login_password=PASSWORD)
