@@ -1,16 +1,20 @@
-# Worker image for the Railway work pool: the engine, its locked dependencies, and a warm
-# numba cache so the first analysis in a new container is not a cold JIT compile.
+# Worker image for the Railway work pools: the engine, its locked runtime dependencies (no test
+# tools), Chromium for the `web` provider, and a warm numba cache so the first analysis in a
+# new container is not a cold JIT compile. It runs as an unprivileged user.
+# tests/test_image.py builds this Python layer the same way in a clean venv and runs the demo.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     NUMBA_CACHE_DIR=/opt/numba-cache \
-    PREFECT_SERVER_ANALYTICS_ENABLED=false
+    PREFECT_SERVER_ANALYTICS_ENABLED=false \
+    PREFECT_WORKER_WEBSERVER_PORT=8080
 
 # chromium: the `web` provider drives browser-only generators through Playwright.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends chromium \
- && rm -rf /var/lib/apt/lists/*
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --create-home --uid 10001 --shell /usr/sbin/nologin mvagent
 
 WORKDIR /app
 # The runtime lock: the same versions as requirements.lock, without the test tools.
@@ -24,11 +28,23 @@ COPY flows ./flows
 COPY blocks ./blocks
 COPY prefect.yaml ./
 RUN uv pip install --system --no-cache --no-deps -e . \
- && python -c "from mvagent.demo import synthesize_demo_song as s; s('/tmp/w.wav', form='short')" \
+ && mkdir -p /opt/numba-cache /app/out \
+ && chown -R mvagent:mvagent /opt/numba-cache /app
+
+USER mvagent
+# Warm numba's cache as the user that will read it.
+RUN python -c "from mvagent.demo import synthesize_demo_song as s; s('/tmp/w.wav', form='short')" \
  && mvagent analyze /tmp/w.wav --json > /dev/null \
  && rm /tmp/w.wav
 
+# The worker's /health (prefect worker --with-healthcheck); a per-run container made by the
+# `railway` worker type (PREFECT__FLOW_RUN_ID set) runs no server and is judged by its run.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
+  CMD ["python", "-m", "flows.healthcheck"]
+
 # `mvagent doctor` first: a bad key stops the container at start (naming it), not at the
 # first paid call. Then a process worker (each flow run a subprocess here) that stops within
-# seconds on SIGTERM and puts its running flow runs back to AwaitingRetry.
-CMD ["/bin/sh", "-c", "mvagent doctor && exec python -m flows.worker"]
+# seconds on SIGTERM and puts its running flow runs back to AwaitingRetry. Railway injects
+# PORT and health-checks it, so the worker's health server listens there.
+# The `railway` worker type and the cron schedule replace this command (see README).
+CMD ["/bin/sh", "-c", "export PREFECT_WORKER_WEBSERVER_PORT=\"${PORT:-8080}\"; mvagent doctor && exec python -m flows.worker --with-healthcheck"]
