@@ -122,3 +122,13 @@ def test_tresillo_kick_keeps_the_quarter_note_tempo(rng, bpm):
     _, _, track = _track(y)
     assert abs(track.tempo_bpm - bpm) < 1.0, track.tempo_bpm
     assert _f(truth, track.beats_s) >= 0.95
+
+
+def test_lone_kick_marks_beat_one_when_the_snare_plays_the_backbeat(rng):
+    # Drums only, the song starting on beat 3 of a bar: snare on 2 and 4 leaves two
+    # candidates for beat 1 and no chords to choose; the one with the kick is it.
+    y, truth = _drums(rng, bpm=115.0, bars=16, kick_at=(2,), snare_at=(1, 3), hat_at=(0, 1, 2, 3))
+    features, envs, track = _track(y)
+    bars = find_bars(track.beats_s, features, envs)
+    assert bars.meter == 4
+    assert _f(truth[2::4], bars.downbeats_s) >= 0.9
