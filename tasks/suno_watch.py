@@ -20,6 +20,7 @@ from mvagent.track_ledger import TrackRecord, record_key
 from tasks.track_state import PREFIX, TAGS
 
 PAGE = 200  # the Prefect API's default page size for filters
+EVENTS_PAGE = 50  # /events/filter answers at most 50 per page
 
 
 class VariableStore:
@@ -97,8 +98,8 @@ class PrefectEventSender:
         from prefect.events.filters import EventFilter, EventIDFilter
 
         found: set[str] = set()
-        for i in range(0, len(event_ids), PAGE):
-            chunk = [UUID(x) for x in event_ids[i : i + PAGE]]
+        for i in range(0, len(event_ids), EVENTS_PAGE):
+            chunk = [UUID(x) for x in event_ids[i : i + EVENTS_PAGE]]
             page = self.client.read_events(
                 EventFilter(id=EventIDFilter(id=chunk)), limit=len(chunk)
             )

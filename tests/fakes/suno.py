@@ -31,7 +31,9 @@ STAGES = ["PENDING", "TEXT_SUCCESS", "FIRST_SUCCESS", "SUCCESS"]
 
 
 class FakeSuno(FakeServer):
-    def __init__(self, *, api_key: str | None = "suno-test-key", media_url: str | None = None) -> None:
+    def __init__(
+        self, *, api_key: str | None = "suno-test-key", media_url: str | None = None
+    ) -> None:
         super().__init__()
         self.api_key = api_key
         self.media_url = media_url or self.url
