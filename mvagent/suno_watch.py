@@ -48,6 +48,9 @@ class RecordStore(Protocol):
 
     def write(self, track_id: str, record: TrackRecord, *, existed: bool) -> None: ...
 
+    def write_many(self, items: list[tuple[str, TrackRecord, bool]]) -> None:
+        """Several `write`s, all done when it returns (it may run them concurrently)."""
+
 
 class EventSender(Protocol):
     def send(self, events: list[TrackEvent]) -> None:
@@ -115,17 +118,16 @@ def announce_tracks(
     # An interrupted poll: the server says whether its event arrived; resend (same id) if not.
     arrived = sender.delivered([e.id for e, _ in interrupted]) if interrupted else set()
     to_send = [e for e, _ in interrupted if e.id not in arrived]
-    for event, _ in interrupted:
-        if event.id in arrived:
-            store.write(event.track_id, _record("announced", event, now), existed=True)
-            result.recovered.append(event.track_id)
-    for event, existed in fresh:  # intent first: a crash after this is recovered, not repeated
-        store.write(event.track_id, _record("announcing", event, now), existed=existed)
-        to_send.append(event)
+    recovered = [e for e, _ in interrupted if e.id in arrived]
+    store.write_many([(e.track_id, _record("announced", e, now), True) for e in recovered])
+    result.recovered = [e.track_id for e in recovered]
+    # Intent first: a crash after this is recovered by the next poll, never repeated.
+    store.write_many([(e.track_id, _record("announcing", e, now), existed) for e, existed in fresh])
+    to_send += [e for e, _ in fresh]
     if to_send:
         sender.send(to_send)
+    store.write_many([(e.track_id, _record("announced", e, now), True) for e in to_send])
     for event in to_send:
-        store.write(event.track_id, _record("announced", event, now), existed=True)
         log.info("Suno track %s (%s): attempt %d", event.track_id, event.title, event.attempt)
         result.announced.append(event.track_id)
     return result

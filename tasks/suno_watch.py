@@ -20,6 +20,7 @@ from mvagent.track_ledger import TrackRecord, record_key
 from tasks.track_state import PREFIX, TAGS
 
 PAGE = 200  # the Prefect API's default page size for filters
+WRITERS = 8  # concurrent Variable writes: one poll of a big library is mostly round trips
 EVENTS_PAGE = 50  # /events/filter answers at most 50 per page
 
 
@@ -28,7 +29,6 @@ class VariableStore:
 
     def __init__(self, client: Any) -> None:
         self.client = client  # a SyncPrefectClient
-        self.requests = 0
 
     def read(self, track_ids: list[str]) -> dict[str, TrackRecord]:
         by_name = {record_key(t, prefix=PREFIX): t for t in track_ids}
@@ -36,7 +36,6 @@ class VariableStore:
         out: dict[str, TrackRecord] = {}
         for i in range(0, len(names), PAGE):
             chunk = names[i : i + PAGE]
-            self.requests += 1
             resp = self.client.request("POST", "/variables/filter", json={
                 "variables": {"name": {"any_": chunk}}, "limit": len(chunk)})  # fmt: skip
             for row in resp.json():
@@ -46,13 +45,22 @@ class VariableStore:
                     continue  # unreadable: treated as unseen, announcing again is safe
         return out
 
+    def write_many(self, items: list[tuple[str, TrackRecord, bool]]) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        if len(items) <= 1:
+            for track_id, record, existed in items:
+                self.write(track_id, record, existed=existed)
+            return
+        with ThreadPoolExecutor(WRITERS) as pool:  # httpx clients are thread-safe
+            list(pool.map(lambda item: self.write(item[0], item[1], existed=item[2]), items))
+
     def write(self, track_id: str, record: TrackRecord, *, existed: bool) -> None:
         from prefect.client.schemas.actions import VariableCreate, VariableUpdate
         from prefect.exceptions import ObjectAlreadyExists
 
         name = record_key(track_id, prefix=PREFIX)
         value = record.model_dump(mode="json")
-        self.requests += 1
         if existed:
             try:
                 self.client.update_variable(VariableUpdate(name=name, value=value, tags=TAGS))
@@ -83,9 +91,10 @@ class PrefectEventSender:
         from prefect.events.clients import get_events_client
 
         related = _flow_run_related()
-        # checkpoint_every=1: every emit waits for the server's pong, so when this returns
-        # the server has them all and "announced" may be recorded.
-        async with get_events_client(checkpoint_every=1) as client:
+        # The client pings once `checkpoint_every` events are unconfirmed and waits for the
+        # pong: with it set to the batch size, the last emit returns once the server has
+        # them all, and only then is "announced" recorded.
+        async with get_events_client(checkpoint_every=max(1, len(events))) as client:
             for e in events:
                 resource = {"prefect.resource.id": f"suno.track.{e.track_id}"}
                 if e.title:

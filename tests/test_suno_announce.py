@@ -22,6 +22,10 @@ class Store:
         assert existed == (track_id in self.records), track_id
         self.records[track_id] = record
 
+    def write_many(self, items) -> None:
+        for track_id, record, existed in items:
+            self.write(track_id, record, existed=existed)
+
 
 class Server:
     """What the Prefect server keeps: events by id (a repeated id is dropped, as there)."""
