@@ -15,6 +15,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
 from mvagent.errors import BadInputError, ConfigError
 from mvagent.sources.suno import HostedSunoClient, SunoTrack
 
@@ -32,13 +36,10 @@ def check_token(token: str | None) -> str:
     return token
 
 
-def create_app(*, token: str, on_tracks: Callable[[list[SunoTrack]], Any]) -> Any:
+def create_app(*, token: str, on_tracks: Callable[[list[SunoTrack]], Any]) -> FastAPI:
     """The ASGI app. `on_tracks(tracks)` announces finished tracks and returns a summary
     with `announced` (ids) or raises; it runs one call at a time, so two copies of one
     callback arriving together cannot both pass the ledger's read before either writes."""
-    from fastapi import FastAPI, Request
-    from fastapi.responses import JSONResponse
-
     secret = check_token(token).encode()
     one_at_a_time = threading.Lock()
     app = FastAPI(title="mvagent Suno callbacks", docs_url=None, redoc_url=None, openapi_url=None)
@@ -68,8 +69,6 @@ def create_app(*, token: str, on_tracks: Callable[[list[SunoTrack]], Any]) -> An
             return refuse(422, str(exc))
         if stage != "complete":
             return JSONResponse({"ok": True, "stage": stage, "announced": []})
-        from starlette.concurrency import run_in_threadpool
-
         def announce() -> Any:
             with one_at_a_time:
                 return on_tracks(tracks)
