@@ -117,3 +117,15 @@ def test_serve_refuses_to_start_without_a_real_token(monkeypatch, capsys):
         assert exit_info.value.code == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "MVAGENT_CALLBACK_TOKEN" in err
+
+
+def test_watch_needs_a_server_to_announce_to(monkeypatch, capsys):
+    """Without PREFECT_API_URL Prefect would start a temporary server and lose the events."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from mvagent.cli import main
+
+    monkeypatch.setenv("SUNO_API_BASE_URL", "http://127.0.0.1:9")
+    with temporary_settings(restore_defaults={PREFECT_API_URL}), pytest.raises(SystemExit) as info:
+        main(["watch", "--once"])
+    assert info.value.code == 2 and "PREFECT_API_URL" in capsys.readouterr().err
