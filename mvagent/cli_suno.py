@@ -12,23 +12,16 @@ import time
 
 import click
 
-from mvagent.errors import ConfigError, ProviderError
-
-NO_SERVER = (
-    "{what} announces to a Prefect server: set PREFECT_API_URL "
-    "(e.g. http://127.0.0.1:4200/api after `prefect server start`)"
-)
+from mvagent.errors import ProviderError
 
 
 def _require_server(what: str) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    from prefect.settings import PREFECT_API_URL
+    from tasks.suno_watch import require_server
 
-    # Without it Prefect would start a temporary server and the events would die with it.
-    if not PREFECT_API_URL.value():
-        raise ConfigError(NO_SERVER.format(what=what))
+    require_server(what)
 
 
 def _report(result: object) -> None:

@@ -69,6 +69,7 @@ def create_app(*, token: str, on_tracks: Callable[[list[SunoTrack]], Any]) -> Fa
             return refuse(422, str(exc))
         if stage != "complete":
             return JSONResponse({"ok": True, "stage": stage, "announced": []})
+
         def announce() -> Any:
             with one_at_a_time:
                 return on_tracks(tracks)

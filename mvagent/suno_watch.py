@@ -133,9 +133,19 @@ def announce_tracks(
     return result
 
 
-def poll_library(client: SunoClient, **kw: object) -> WatchResult:
+def poll_library(
+    client: SunoClient,
+    *,
+    store: RecordStore,
+    sender: EventSender,
+    credentials_block: str = "",
+    max_attempts: int = 3,
+    pending_timeout_s: float = 3600.0,
+) -> WatchResult:
     """One poll of a Suno library (self-hosted `/api/get`): announce what is due."""
-    return announce_tracks(client.tracks(), **kw)  # type: ignore[arg-type]
+    return announce_tracks(client.tracks(), store=store, sender=sender,
+                           credentials_block=credentials_block, max_attempts=max_attempts,
+                           pending_timeout_s=pending_timeout_s)  # fmt: skip
 
 
 def _event(track: SunoTrack, attempt: int, event_id: str, credentials_block: str) -> TrackEvent:

@@ -14,6 +14,7 @@ from uuid import UUID
 
 import httpx
 
+from mvagent.errors import ConfigError
 from mvagent.sources.suno import SunoClient, SunoTrack, suno_client
 from mvagent.suno_watch import EVENT, TrackEvent, WatchResult, announce_tracks, poll_library
 from mvagent.track_ledger import TrackRecord, record_key
@@ -133,6 +134,18 @@ def ledger() -> Iterator[tuple[VariableStore, PrefectEventSender]]:
 
     with get_client(sync_client=True) as client:
         yield VariableStore(client), PrefectEventSender(client)
+
+
+def require_server(what: str) -> None:
+    """Refuse to announce without PREFECT_API_URL: Prefect would start a temporary server
+    and the events would die with it."""
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        raise ConfigError(
+            f"{what} announces to a Prefect server: set PREFECT_API_URL "
+            "(e.g. http://127.0.0.1:4200/api after `prefect server start`)"
+        )
 
 
 def suno_for(credentials_block: str | None) -> SunoClient:
