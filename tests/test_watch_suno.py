@@ -152,3 +152,33 @@ def test_a_wrong_block_type_says_how_to_fix_it(prefect_harness):
         load_credentials("suno", "mvagent-sora-credentials/x")
     with pytest.raises(ConfigError, match="no saved SunoCredentials Block named 'nope'"):
         load_credentials("suno", "nope")
+
+
+def test_watch_interval_polls_until_stopped(prefect_harness, run_id, monkeypatch, capsys):
+    """`mvagent watch --interval`: a track finished between two polls is announced by the second."""
+    from mvagent import cli_suno
+    from mvagent.cli import main
+
+    with FakeSuno(api_key=None) as fake:
+        fake.library = [fake._clip(f"{run_id}-one", "One", "", "complete")]
+        monkeypatch.setenv("SUNO_API_BASE_URL", fake.url)
+        monkeypatch.setenv("SUNO_API_KIND", "selfhosted")
+        naps: list[float] = []
+
+        def nap(seconds: float) -> None:
+            naps.append(seconds)
+            if len(naps) == 2:
+                raise KeyboardInterrupt
+            fake.library.append(fake._clip(f"{run_id}-two", "Two", "", "complete"))
+
+        monkeypatch.setattr(cli_suno.time, "sleep", nap)
+        with pytest.raises(SystemExit) as info:
+            main(["watch", "--interval", "30"])
+    captured = capsys.readouterr()
+    out = captured.out
+    said = out + captured.err[-2000:]
+    assert (info.value.code, naps, fake.calls["get"]) == (130, [30.0, 30.0], 2), said
+    assert out.count("1 announced") == 2, said
+    assert (
+        f"announced suno track {run_id}-one" in out and f"announced suno track {run_id}-two" in out
+    )
