@@ -204,3 +204,16 @@ def test_the_api_words_time_the_subtitles(fake, tmp_path: Path) -> None:
     song = fetch_song("suno:c-lyrics", dest_dir=tmp_path / "dl", suno=client)
     words = [w for line in load_lyrics(song.lyrics_path) for w in line.words]
     assert [(w.word, w.start, w.end) for w in words] == list(WORDS)
+
+
+def test_make_checks_lyrics_for_suno_sources_before_prefect(tmp_path: Path) -> None:
+    from flows.cli_make import build_parameters
+
+    opts = dict(size="320x180", fps=12, preset="draft", subtitles="burn", provider="local",
+                out_dir=str(tmp_path), seed=0)  # fmt: skip
+    with pytest.raises(BadInputError, match="lyrics file not found"):
+        build_parameters(song="suno:abc", demo=False, lyrics_path=str(tmp_path / "no.lrc"), **opts)
+    lrc = tmp_path / "song.lrc"
+    lrc.write_text("[00:01.00]hello\n")
+    song, _ = build_parameters(song="suno:abc", demo=False, lyrics_path=str(lrc), **opts)
+    assert song.lyrics_path == str(lrc)  # handed to the run, which uses it over the API's words
