@@ -14,6 +14,8 @@ import click
 
 from mvagent.errors import ProviderError
 
+_sleep = time.sleep  # the wait between polls (tests replace this, not time.sleep itself)
+
 
 def _require_server(what: str) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -63,7 +65,7 @@ def watch(once: bool, interval: float, credentials_block: str | None, max_attemp
             click.echo(f"mvagent: warning: {str(exc).splitlines()[0]}", err=True)
         if once:
             return
-        time.sleep(interval)
+        _sleep(interval)
 
 
 @click.group()

@@ -171,7 +171,7 @@ def test_watch_interval_polls_until_stopped(prefect_harness, run_id, monkeypatch
                 raise KeyboardInterrupt
             fake.library.append(fake._clip(f"{run_id}-two", "Two", "", "complete"))
 
-        monkeypatch.setattr(cli_suno.time, "sleep", nap)
+        monkeypatch.setattr(cli_suno, "_sleep", nap)  # time.sleep itself: other threads use it
         with pytest.raises(SystemExit) as info:
             main(["watch", "--interval", "30"])
     captured = capsys.readouterr()
