@@ -28,6 +28,8 @@ def build_parameters(
     """Validate the options (fast, before Prefect starts) and turn them into flow parameters."""
     if song and not song.startswith(("http://", "https://", "suno:")):  # a song wins over --demo
         ingest_file(song, lyrics_path=o.get("lyrics_path"))  # fails fast on a bad file
+    elif o.get("lyrics_path") and not Path(str(o["lyrics_path"])).expanduser().is_file():
+        raise BadInputError(f"lyrics file not found: {o['lyrics_path']} (check --lyrics)")
     width, height = _size(str(o["size"]))
     try:
         render = RenderSettings(

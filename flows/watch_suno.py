@@ -2,31 +2,19 @@
 
 Suno has no webhooks, so a schedule runs this flow (see prefect.yaml); every finished track
 without a final record becomes a `mvagent.suno.track.ready` event, and the music-video
-deployment's trigger turns that event into a flow run for the track. Each track has its own
-record (tasks/track_state.py): the run's hooks mark it done or failed, and a failed track is
-announced again by a later poll, up to `max_attempts` times.
+deployment's trigger turns that event into a flow run for the track. The poll is
+`tasks.suno_watch.watch_once`, the same code `mvagent watch` runs; records and crash
+recovery are described in mvagent/track_ledger.py.
 """
 
 from __future__ import annotations
 
-import time
-
 from prefect import flow, get_run_logger
-from prefect.events import emit_event
 
-from mvagent.providers.music import SunoClient, suno_client
-from mvagent.track_ledger import TrackRecord, decide
-from tasks.track_state import read_record, write_record
+from mvagent.suno_watch import EVENT
+from tasks.suno_watch import watch_once
 
-EVENT = "mvagent.suno.track.ready"
-
-
-def _client(credentials_block: str | None) -> SunoClient:
-    if credentials_block:
-        from blocks.credentials import suno_client_from_block
-
-        return suno_client_from_block(credentials_block)
-    return suno_client()  # SUNO_API_BASE_URL / SUNO_API_KIND / SUNO_API_KEY
+__all__ = ["EVENT", "watch_suno"]
 
 
 @flow(name="watch-suno")
@@ -46,47 +34,15 @@ def watch_suno(
             back (worker lost) counts as failed and may be announced again.
     """
     logger = get_run_logger()
-    announced: list[str] = []
-    now = time.time()
-    for track in _client(credentials_block).tracks():
-        if not track.ready:
-            continue
-        record = read_record(track.id)
-        action = decide(
-            record, max_attempts=max_attempts, pending_timeout_s=pending_timeout_s, now=now
-        )
-        attempts = record.attempts if record else 0
-        if action == "give_up" and record is not None:
-            write_record(
-                track.id, record.model_copy(update={"status": "given_up", "updated_at": now})
-            )
-            logger.warning(
-                "Suno track %s failed %d time(s); not retried again (last error: %s)",
-                track.id,
-                attempts,
-                record.last_error or "unknown",
-            )
-            continue
-        if action != "announce":
-            continue
-        # Recorded before the event, so a crash in between costs a wait, never a duplicate.
-        write_record(
-            track.id, TrackRecord(status="announced", attempts=attempts + 1, updated_at=now)
-        )
-        emit_event(
-            event=EVENT,
-            resource={
-                "prefect.resource.id": f"suno.track.{track.id}",
-                "prefect.resource.name": track.title,
-            },
-            payload={
-                "source": f"suno:{track.id}",
-                "title": track.title,
-                "style": track.style,
-                "credentials_block": credentials_block or "",
-                "attempt": attempts + 1,
-            },
-        )
-        logger.info("Suno track %s (%s): attempt %d", track.id, track.title, attempts + 1)
-        announced.append(track.id)
-    return announced
+    result = watch_once(
+        credentials_block, max_attempts=max_attempts, pending_timeout_s=pending_timeout_s
+    )
+    for track_id in result.given_up:
+        logger.warning("Suno track %s failed %d time(s); not retried again", track_id, max_attempts)
+    logger.info(
+        "announced %d track(s), %d waiting for their runs, %d not finished on Suno",
+        len(result.announced),
+        result.waiting,
+        result.skipped_unfinished,
+    )
+    return result.announced

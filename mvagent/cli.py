@@ -250,6 +250,16 @@ def _add_ops_commands() -> None:
 _add_ops_commands()
 
 
+def _add_suno_commands() -> None:
+    from mvagent.cli_suno import callbacks, watch
+
+    cli.add_command(watch)
+    cli.add_command(callbacks)
+
+
+_add_suno_commands()
+
+
 def _progress():
     from mvagent.cli_display import StageDisplay
 

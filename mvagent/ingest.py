@@ -107,13 +107,14 @@ def ingest(
             raise BadInputError("no song given: pass a song file, a URL, suno:ID, or --demo")
         return ingest_demo(out_dir)
     if source.startswith(("http://", "https://", "suno:")):
-        from mvagent.providers import music
+        from mvagent.sources import fetch_song
 
-        return music.fetch_song(
+        return fetch_song(
             source,
             dest_dir=Path(out_dir) / ".downloads",
             title=title,
             artist=artist,
             suno=suno,  # type: ignore[arg-type]
+            lyrics_path=lyrics_path,  # --lyrics works with URLs and suno: too
         )
     return ingest_file(source, title=title, artist=artist, lyrics_path=lyrics_path)

@@ -231,6 +231,11 @@ class Storyboard(_Model):
     llm_calls: int = 0
     llm_tokens: int = 0
     llm_cost_usd: float = Field(default=0.0, description="USD spent on LLM calls while planning")
+    cover_image: str = Field(
+        default="",
+        description="the track's cover art (Suno image_url), relative to the storyboard's "
+        "folder; the LLM planner sees it as a reference image",
+    )
 
 
 # --------------------------------------------------------------------------- render settings

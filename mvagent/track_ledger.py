@@ -3,6 +3,12 @@
 A track is final once its video run succeeded or it failed `max_attempts` times; until then
 every poll may announce it again. The store (a Prefect Variable per track) lives in `tasks/`;
 this module only decides, so the rules are testable without a server.
+
+Announcing is record-then-announce with a state: the record first says "announcing" with the
+event's id, then the event is sent, then the record says "announced". A process that dies in
+between leaves "announcing": the next poll asks the server whether that event id arrived and
+sends it (same id) only if not. The id is kept in the record rather than derived from the
+track, so deleting a record to make a video again gets a fresh event the server accepts.
 """
 
 from __future__ import annotations
@@ -13,8 +19,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Status = Literal["announced", "failed", "done", "given_up"]
-Action = Literal["announce", "wait", "skip", "give_up"]
+Status = Literal["announcing", "announced", "failed", "done", "given_up"]
+Action = Literal["announce", "recover", "wait", "skip", "give_up"]
 
 
 class TrackRecord(BaseModel):
@@ -24,6 +30,7 @@ class TrackRecord(BaseModel):
     attempts: int = Field(default=0, ge=0)
     updated_at: float = Field(default=0.0, description="epoch seconds of the last change")
     last_error: str = Field(default="", max_length=300)
+    event_id: str = Field(default="", description="id of the last ready event for this track")
 
 
 def decide(
@@ -36,6 +43,8 @@ def decide(
     """
     if record is None:
         return "announce"
+    if record.status == "announcing":  # a poll died between recording and announcing
+        return "recover"
     if record.status in ("done", "given_up"):
         return "skip"
     if record.status == "announced" and now - record.updated_at < pending_timeout_s:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from prefect import task
@@ -40,4 +41,9 @@ def ingest_song(
     song_dir = Path(out_dir) / song.slug
     song_dir.mkdir(parents=True, exist_ok=True)
     (song_dir / "decisions.jsonl").unlink(missing_ok=True)
+    if song.image_path is not None and song.image_path.parent != song_dir.resolve():
+        # The cover belongs with the video's other files (storyboard.json names it).
+        cover = song_dir / f"cover{song.image_path.suffix}"
+        shutil.copyfile(song.image_path, cover)
+        song = song.model_copy(update={"image_path": cover.resolve()})
     return song

@@ -15,6 +15,7 @@ from prefect.variables import Variable
 from mvagent.track_ledger import TrackRecord, record_key
 
 PREFIX = "mvagent-suno-track-"
+TAGS = ["mvagent", "suno-track"]
 
 
 def read_record(track_id: str) -> TrackRecord | None:
@@ -32,7 +33,7 @@ def write_record(track_id: str, record: TrackRecord) -> None:
         record_key(track_id, prefix=PREFIX),
         record.model_dump(mode="json"),
         overwrite=True,
-        tags=["mvagent", "suno-track"],
+        tags=TAGS,
     )
 
 
@@ -41,7 +42,8 @@ def _suno_track_id(flow_run: Any) -> str | None:
     source = song.get("source", "") if isinstance(song, dict) else getattr(song, "source", "")
     if not str(source).startswith("suno:"):
         return None
-    return str(source)[5:].strip() or None
+    # Hosted tracks are `suno:TASK:AUDIO`; the watcher keys its record by the audio id.
+    return str(source)[5:].strip().rsplit(":", 1)[-1] or None
 
 
 def _close(flow_run: Any, state: Any, *, status: str) -> None:
@@ -60,6 +62,7 @@ def _close(flow_run: Any, state: Any, *, status: str) -> None:
                 attempts=old.attempts if old else 1,
                 updated_at=time.time(),
                 last_error=error.splitlines()[0] if error else "",
+                event_id=old.event_id if old else "",
             ),
         )
     except Exception as exc:  # noqa: BLE001 - a bookkeeping failure must not fail the video

@@ -315,10 +315,10 @@ def test_a_suno_track_read_through_a_block_is_retried_after_a_failed_run(team):
         time.sleep(5)
         assert len(_runs_for(client, source)) == 2
     storyboard = json.loads(
-        (team["root"] / "triggered" / "night-shift" / "storyboard.json").read_text()
+        (team["root"] / "triggered" / "night-shift-t-night" / "storyboard.json").read_text()
     )
     assert "synthwave, dreamy" in json.dumps(storyboard)  # the payload's style
-    assert probe(team["root"] / "triggered" / "night-shift" / "final.mp4").width == 320
+    assert probe(team["root"] / "triggered" / "night-shift-t-night" / "final.mp4").width == 320
 
 
 def test_sigterm_stops_the_worker_in_10_s_and_the_run_finishes_into_s3(team):

@@ -48,6 +48,29 @@ Follow the song: its title, style tags, the brief, its mood, the energy of each 
 a content filter would refuse. Answer with the JSON object only."""
 
 
+COVER_NOTE = (
+    "\n\nThe attached image is the track's cover art: let the concept, palette and imagery "
+    "echo it (described in words; never copy text or logos from it)."
+)
+_IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+                ".webp": "image/webp"}  # fmt: skip
+
+
+def cover_part(song: Song) -> dict | None:
+    """The song's cover as an OpenAI image content part, or None (no cover, unknown type)."""
+    import base64
+
+    path = song.image_path
+    mime = _IMAGE_TYPES.get(path.suffix.lower()) if path is not None else None
+    if path is None or mime is None or not path.is_file():
+        return None
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return {
+        "type": "image_url",
+        "image_url": {"url": f"data:{mime};base64,{data}", "detail": "low"},
+    }
+
+
 def planner_request(
     storyboard: Storyboard,
     analysis: Analysis,
@@ -167,9 +190,13 @@ def plan_with_llm(
 
     request = planner_request(storyboard, analysis, song=song, brief=brief, style=style,
                               provider=provider, capabilities=capabilities)  # fmt: skip
+    user: str | list[dict] = json.dumps(request, ensure_ascii=False, indent=1)
+    cover = cover_part(song)
+    if cover is not None:  # the artist's cover art: a reference for palette and imagery
+        user = [{"type": "text", "text": user + COVER_NOTE}, cover]
     messages = [
         {"role": "system", "content": SYSTEM},
-        {"role": "user", "content": json.dumps(request, ensure_ascii=False, indent=1)},
+        {"role": "user", "content": user},
     ]
     before = len(llm.calls)
     plan = llm.structured(messages=messages, schema=schema, purpose="storyboard", check=check)

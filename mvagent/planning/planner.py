@@ -50,6 +50,11 @@ def plan(
         title=song.title,
         hex_colours=dialect_for(provider).hex_colours,
     )
+    if song.image_path is not None:
+        # The cover is the one picture the artist chose for the song: keep it with the plan.
+        base = base.model_copy(update={"cover_image": song.image_path.name})
+        decisions.record("plan", "cover", "the track's cover art is the planner's reference",
+                         data={"cover_image": song.image_path.name})  # fmt: skip
 
     def heuristic(action: str, why: str) -> Storyboard:
         decisions.record("plan", action, redact(why), data={"planner": "heuristic", "mode": mode})

@@ -34,6 +34,9 @@ class Refuse:
 def director(request: dict) -> dict:
     """A valid plan for a storyboard request (the user message's JSON), or a prompt rewrite."""
     user = next(m["content"] for m in request["messages"] if m["role"] == "user")
+    if isinstance(user, list):  # text and images: the request is the text's JSON part
+        text = next(p["text"] for p in user if p.get("type") == "text")
+        user = text[: text.rindex("}") + 1]
     if user.startswith("Refusal:"):
         return {"prompt": "A gentle, stylised version of the shot, " + DIRECTOR_WORD + " and calm",
                 "changes": "removed the refused words"}  # fmt: skip

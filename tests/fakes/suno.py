@@ -6,6 +6,10 @@ PENDING -> TEXT_SUCCESS -> FIRST_SUCCESS -> SUCCESS over polls; `POST
 `GET /api/get_aligned_lyrics?song_id=`. Both serve `/files/<id>.mp3` and `/files/<id>.jpg`.
 Credits: `GET /api/v1/generate/credit` (hosted), `GET /api/get_limit` (self-hosted).
 Routes: generate, record, lyrics, get, aligned, audio, image, credits, limit.
+
+`FakeCdn` serves the same files on its own port and records every request's headers; pass
+`media_url=cdn.host_url` (a `localhost` URL: another host than 127.0.0.1) to FakeSuno and the
+track records point there, as real ones point at Suno's CDN.
 """
 
 from __future__ import annotations
@@ -27,9 +31,12 @@ STAGES = ["PENDING", "TEXT_SUCCESS", "FIRST_SUCCESS", "SUCCESS"]
 
 
 class FakeSuno(FakeServer):
-    def __init__(self, *, api_key: str | None = "suno-test-key") -> None:
+    def __init__(
+        self, *, api_key: str | None = "suno-test-key", media_url: str | None = None
+    ) -> None:
         super().__init__()
         self.api_key = api_key
+        self.media_url = media_url or self.url
         self.tasks: dict[str, dict] = {}
         self.callbacks: list[str] = []
         self.credits = 420
@@ -38,13 +45,14 @@ class FakeSuno(FakeServer):
         self.library = [
             self._clip("c-lyrics", "Night Drive", LYRICS, "complete"),
             self._clip("c-instr", "Ambient Tide", "", "complete"),
-            self._clip("c-busy", "Not Yet", LYRICS, "streaming", audio=False),
+            self._clip("c-busy", "Not Yet", LYRICS, "streaming"),
         ]
 
     def _clip(self, cid: str, title: str, lyric: str, status: str, audio: bool = True) -> dict:
+        # A streaming clip already has an audio URL (a live stream), as on Suno.
         return {"id": cid, "title": title, "lyric": lyric, "status": status, "tags": "synthwave, dreamy",
-                "audio_url": f"{self.url}/files/{cid}.mp3" if audio else "",
-                "image_url": f"{self.url}/files/{cid}.jpg", "duration": 2.0,
+                "audio_url": f"{self.media_url}/files/{cid}.mp3" if audio else "",
+                "image_url": f"{self.media_url}/files/{cid}.jpg", "duration": 2.0,
                 "created_at": "2026-11-20T10:00:00.000Z", "model_name": "chirp-v4"}  # fmt: skip
 
     def handle(self, req: Request) -> tuple[str, object]:
@@ -94,8 +102,8 @@ class FakeSuno(FakeServer):
         body = task["body"]
         tracks = []
         if stage in ("FIRST_SUCCESS", "SUCCESS"):
-            tracks = [{"id": f"{task_id}-a", "audioUrl": f"{self.url}/files/{task_id}-a.mp3",
-                       "imageUrl": f"{self.url}/files/{task_id}-a.jpg", "prompt": LYRICS,
+            tracks = [{"id": f"{task_id}-a", "audioUrl": f"{self.media_url}/files/{task_id}-a.mp3",
+                       "imageUrl": f"{self.media_url}/files/{task_id}-a.jpg", "prompt": LYRICS,
                        "modelName": "chirp-v4-5", "title": body.get("title") or "Untitled",
                        "tags": body.get("style", ""), "createTime": "2026-11-20 10:00:00", "duration": 2.0}]  # fmt: skip
         data = {"taskId": task_id, "status": stage, "type": "GENERATE", "errorCode": None,
@@ -119,3 +127,22 @@ class FakeSuno(FakeServer):
             return Reply(200, [])
         return Reply(200, [{"word": w, "start_s": s, "end_s": e, "success": True, "p_align": 0.9}
                            for w, s, e in WORDS])  # fmt: skip
+
+
+class FakeCdn(FakeServer):
+    """Audio and cover files on another origin; `host_url` names it as `localhost`."""
+
+    def handle(self, req: Request) -> tuple[str, object]:
+        if req.path.startswith("/files/") and req.path.endswith(".mp3"):
+            return "audio", Reply(200, tiny_mp3(2.0), headers={"content-type": "audio/mpeg"})
+        if req.path.startswith("/files/"):
+            return "image", Reply(200, tiny_png(), headers={"content-type": "image/png"})
+        return "unknown", Reply(404, b"")
+
+    @property
+    def host_url(self) -> str:
+        return f"http://localhost:{self._httpd.server_port}"
+
+    def authorized(self) -> list[str]:
+        """Paths of requests that carried an Authorization header (must stay empty)."""
+        return [r.path for r in self.log if "authorization" in r.headers]

@@ -162,3 +162,23 @@ def test_heuristic_uses_lyrics_title_and_tags(tmp_path):
     assert "lantern" in intro.prompt.lower() or "paper" in intro.prompt.lower()
     assert all("#" not in s.prompt for s in sb.scenes)
     assert verse.lyric == "midnight rain on the highway"
+
+
+def test_the_cover_art_is_the_planners_reference(tmp_path):
+    from tests.fakes.media import tiny_png
+
+    cover = tmp_path / "cover.png"
+    cover.write_bytes(tiny_png())
+    song = SONG.model_copy(update={"image_path": cover})
+    llm = ScriptedLLM(from_request)
+    log = DecisionLog(tmp_path / "decisions.jsonl")
+    sb = plan(_sung(_analysis()), song=song, mode="llm", provider="sora", capabilities=SORA,
+              decisions=log, llm=llm)  # fmt: skip
+    text, image = llm.requests[0][1]["content"]
+    assert "cover art" in text["text"] and json.loads(text["text"][: text["text"].rindex("}") + 1])
+    assert image["image_url"]["url"].startswith("data:image/png;base64,")
+    assert sb.planner == "llm" and sb.cover_image == "cover.png"
+    heuristic = plan(_sung(_analysis()), song=song, mode="heuristic", provider="local",
+                     capabilities=SORA, decisions=log)  # fmt: skip
+    assert heuristic.cover_image == "cover.png"  # recorded in storyboard.json either way
+    assert any(d["action"] == "cover" for d in log.read())

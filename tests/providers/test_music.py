@@ -9,10 +9,10 @@ import pytest
 
 from mvagent.errors import BadInputError, ConfigError, ProviderError
 from mvagent.ffmpeg import probe
-from mvagent.providers.music import HostedSunoClient, fetch_song, suno_client
+from mvagent.sources import HostedSunoClient, fetch_song, suno_client
 from tests.fakes.media import tiny_mp3
 from tests.fakes.server import Reply
-from tests.fakes.suno import WORDS, FakeSuno
+from tests.fakes.suno import LYRICS, WORDS, FakeCdn, FakeSuno
 
 pytestmark = pytest.mark.service
 
@@ -44,7 +44,7 @@ def test_self_hosted_track_with_aligned_words(fake, tmp_path: Path) -> None:
     song = fetch_song("suno:c-lyrics", dest_dir=tmp_path / "dl", suno=client)
     assert (song.title, song.slug, song.source, song.style) == (
         "Night Drive",
-        "night-drive",
+        "night-drive-c-lyrics",  # the track id keeps two songs of one title apart
         "suno",
         "synthwave, dreamy",
     )
@@ -95,15 +95,25 @@ def test_hosted_callback_payload() -> None:
                "task_id": "t9", "data": [{"id": "a1", "audio_url": "https://x/a1.mp3", "image_url": "https://x/a1.jpg",
                                           "prompt": "la la", "model_name": "chirp-v3-5", "title": "Tune",
                                           "tags": "jazz", "createTime": "2025-01-01 00:00:00", "duration": 198.44}]}}  # fmt: skip
-    (track,) = HostedSunoClient.parse_callback(payload)
-    assert (track.id, track.task_id, track.title, track.duration_s, track.ready) == (
+    stage, (track,) = HostedSunoClient.parse_callback(payload)
+    assert (stage, track.id, track.task_id, track.title, track.duration_s, track.ready) == (
+        "complete",
         "a1",
         "t9",
         "Tune",
         198.44,
         True,
     )
-    assert HostedSunoClient.parse_callback({"code": 501, "data": {"callbackType": "error"}}) == []
+    assert track.source == "suno:t9:a1"
+    payload["data"]["callbackType"] = "first"  # the first of two tracks: not finished yet
+    stage, (first,) = HostedSunoClient.parse_callback(payload)
+    assert stage == "first" and not first.ready
+    failed = {"code": 501, "msg": "failed", "data": {"callbackType": "error", "task_id": "t9"}}
+    assert HostedSunoClient.parse_callback(failed) == ("error", [])
+    for bad in ([], {"data": "x"}, {"data": {"callbackType": "complete"}},
+                {"data": {"callbackType": "complete", "task_id": "t", "data": [{"title": "no id"}]}}):  # fmt: skip
+        with pytest.raises(BadInputError):
+            HostedSunoClient.parse_callback(bad)
 
 
 def test_retries_honour_retry_after_then_succeed(fake) -> None:
@@ -137,3 +147,73 @@ def test_env_configures_the_client(fake, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("SUNO_API_KIND", "selfhosted")
     monkeypatch.setenv("SUNO_API_KEY", KEY)
     assert fetch_song("suno:c-instr", dest_dir=tmp_path / "dl").title == "Ambient Tide"
+
+
+@pytest.mark.parametrize("kind", ["selfhosted", "hosted"])
+def test_the_key_goes_to_the_api_host_never_to_the_cdn(kind: str, tmp_path: Path) -> None:
+    """127.0.0.1 (the API) and localhost (the CDN) are different hosts: only the API gets it."""
+    with FakeCdn() as cdn, FakeSuno(api_key=KEY, media_url=cdn.host_url) as api:
+        client = suno_client(base_url=api.url, kind=kind, api_key=KEY)
+        ref = "c-lyrics"
+        if kind == "hosted":
+            ref = client.generate(prompt="x", callback_url="https://example.invalid/cb")
+            api.tasks[ref]["stage"] = 3  # SUCCESS
+        song = fetch_song(f"suno:{ref}", dest_dir=tmp_path / "dl", suno=client)
+        assert probe(song.path).has_audio and song.image_path.is_file()
+        assert (cdn.calls["audio"], cdn.calls["image"]) == (1, 1)
+        assert cdn.authorized() == []
+        # ...while every API call carried it (the fake answers 401 without it).
+        assert api.calls["unauthorized"] == 0 and all(
+            r.headers.get("authorization") == f"Bearer {KEY}" for r in api.log
+        )
+
+
+def test_a_streaming_track_is_not_finished(fake, tmp_path: Path) -> None:
+    client = suno_client(base_url=fake.url, kind="selfhosted", api_key=KEY)
+    (busy,) = client.tracks(["c-busy"])
+    assert busy.audio_url and not busy.ready  # a live stream of a song still being made
+    assert fake.calls["audio"] == 0
+
+
+def test_two_tracks_with_one_title_get_their_own_folders(fake, tmp_path: Path) -> None:
+    fake.library.append(fake._clip("d-second", "Night Drive", "", "complete"))
+    client = suno_client(base_url=fake.url, kind="selfhosted", api_key=KEY)
+    a = fetch_song("suno:c-lyrics", dest_dir=tmp_path / "dl", suno=client)
+    b = fetch_song("suno:d-second", dest_dir=tmp_path / "dl", suno=client)
+    assert (a.slug, b.slug) == ("night-drive-c-lyrics", "night-drive-d-second")
+    assert a.path.parent != b.path.parent and a.path.is_file() and b.path.is_file()
+
+
+def test_a_lyrics_file_wins_over_the_api_words(fake, tmp_path: Path) -> None:
+    lrc = tmp_path / "mine.lrc"
+    lrc.write_text("[00:00.50]Neon rain\n[00:01.40]on the glass\n")
+    client = suno_client(base_url=fake.url, kind="selfhosted", api_key=KEY)
+    song = fetch_song("suno:c-lyrics", dest_dir=tmp_path / "dl", suno=client, lyrics_path=lrc)
+    assert song.lyrics_path == lrc.resolve() and song.lyrics_text == LYRICS
+    assert fake.calls["aligned"] == 0  # not asked: the user's timing is used
+    with pytest.raises(BadInputError, match="lyrics file not found"):
+        fetch_song("suno:c-lyrics", dest_dir=tmp_path / "dl", suno=client,
+                   lyrics_path=tmp_path / "typo.lrc")  # fmt: skip
+    assert fake.calls["get"] == 1  # the typo failed before any request
+
+
+def test_the_api_words_time_the_subtitles(fake, tmp_path: Path) -> None:
+    from mvagent.audio.lyrics import load_lyrics
+
+    client = suno_client(base_url=fake.url, kind="selfhosted", api_key=KEY)
+    song = fetch_song("suno:c-lyrics", dest_dir=tmp_path / "dl", suno=client)
+    words = [w for line in load_lyrics(song.lyrics_path) for w in line.words]
+    assert [(w.word, w.start, w.end) for w in words] == list(WORDS)
+
+
+def test_make_checks_lyrics_for_suno_sources_before_prefect(tmp_path: Path) -> None:
+    from flows.cli_make import build_parameters
+
+    opts = dict(size="320x180", fps=12, preset="draft", subtitles="burn", provider="local",
+                out_dir=str(tmp_path), seed=0)  # fmt: skip
+    with pytest.raises(BadInputError, match="lyrics file not found"):
+        build_parameters(song="suno:abc", demo=False, lyrics_path=str(tmp_path / "no.lrc"), **opts)
+    lrc = tmp_path / "song.lrc"
+    lrc.write_text("[00:01.00]hello\n")
+    song, _ = build_parameters(song="suno:abc", demo=False, lyrics_path=str(lrc), **opts)
+    assert song.lyrics_path == str(lrc)  # handed to the run, which uses it over the API's words
