@@ -142,9 +142,9 @@ def music_video(
         metrics = evaluate_video(timeline, analysis, render=options.render, song_dir=str(song_dir))
     if review.critic != "off":
         with stage("review-video", timings):
-            ctx = dict(review=review, planner=options.planner, song_dir=str(song_dir))
+            ctx = dict(review=review, planner=options.planner, song_dir=str(song_dir), settings=gen)
             weak = review_video(analysis, storyboard, **ctx)
-            rescued = rescue_scenes(weak, unique, uses, by_scene, storyboard, settings=gen, **ctx)
+            rescued = rescue_scenes(weak, unique, uses, by_scene, storyboard, **ctx)
             if rescued:  # weak scenes made again once: cut and measure the video again
                 by_scene.update(rescued)
                 clips = {scene: by_scene[source] for scene, source in uses.items()}
