@@ -126,9 +126,15 @@ def review_video(
     song_dir: str,
     judge: bool = True,
     settings: GenerationSettings | None = None,
+    rescued: list[int] | None = None,
 ) -> list[int]:
     """Contact sheet, audio-visual fit and (with a vision model) the rubric; writes them to
-    `review.json` and returns the scenes to regenerate (those below `rescue_below`)."""
+    `review.json` and returns the scenes to regenerate (those below `rescue_below`).
+
+    With `judge=False` (the look after `rescued` scenes were remade) the video is measured
+    again and the rubric already given is kept, said to predate the rescue."""
+    import json
+
     from mvagent.models import Timeline
     from mvagent.review.video_review import review_final
 
@@ -137,6 +143,9 @@ def review_video(
     llm = None
     if judge and review.critic not in ("off", "rules"):
         llm = critic_llm(planner, decisions=decisions)
+    earlier = None
+    if not judge and (base / "review.json").is_file():
+        earlier = (json.loads((base / "review.json").read_text()).get("video") or {}).get("rubric")
     timeline = Timeline.model_validate_json((base / "timeline.json").read_text())
     result = review_final(
         base / "final.mp4",
@@ -147,6 +156,14 @@ def review_video(
         llm=llm,
         cache=clip_cache(settings or GenerationSettings()) if llm is not None else None,
     )
+    result.rescued = sorted(rescued or [])
+    if earlier:
+        from mvagent.review.rubric import VideoRubric
+
+        result.rubric = VideoRubric.model_validate(earlier)
+        result.note = (
+            f"rubric scored before scene(s) {', '.join(map(str, result.rescued))} were remade"
+        )
     weak = result.weak_scenes(below=review.rescue_below) if judge else []
     decisions.record(STAGE, "video_review", result.summary(), data=result.as_dict())
     write_review(base, video=result.as_dict())
