@@ -56,6 +56,7 @@ def music_video(
             artist=song.artist,
             lyrics_path=song.lyrics_path,
             suno_credentials_block=song.suno_credentials_block,
+            keep_decisions=options.redo_scene is not None,
         )
     song_dir = Path(options.out_dir) / song_.slug
     decisions = song_dir / "decisions.jsonl"
@@ -142,9 +143,9 @@ def music_video(
         metrics = evaluate_video(timeline, analysis, render=options.render, song_dir=str(song_dir))
     if review.critic != "off":
         with stage("review-video", timings):
-            ctx = dict(review=review, planner=options.planner, song_dir=str(song_dir))
+            ctx = dict(review=review, planner=options.planner, song_dir=str(song_dir), settings=gen)
             weak = review_video(analysis, storyboard, **ctx)
-            rescued = rescue_scenes(weak, unique, uses, by_scene, storyboard, settings=gen, **ctx)
+            rescued = rescue_scenes(weak, unique, uses, by_scene, storyboard, **ctx)
             if rescued:  # weak scenes made again once: cut and measure the video again
                 by_scene.update(rescued)
                 clips = {scene: by_scene[source] for scene, source in uses.items()}
@@ -152,7 +153,7 @@ def music_video(
                                       song_dir=str(song_dir))  # fmt: skip
                 metrics = evaluate_video(timeline, analysis, render=options.render,
                                          song_dir=str(song_dir))  # fmt: skip
-                review_video(analysis, storyboard, judge=False, **ctx)
+                review_video(analysis, storyboard, judge=False, rescued=sorted(rescued), **ctx)
     with stage("publish", timings):
         publish_video(
             song_,

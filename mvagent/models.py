@@ -423,6 +423,12 @@ class GenerationSettings(_Model):
         default=None, description="stop before a clip would take the spend past this (USD)"
     )
     concurrency: int = Field(default=2, description="clips generated at the same time")
+    rate_per_minute: float | None = Field(
+        default=None,
+        ge=0,
+        description="paid provider calls per minute (first takes and retakes share one Prefect "
+        "rate limit per provider; 0: none); empty: MVAGENT_PROVIDER_RATE_PER_MINUTE, else 10",
+    )
     dry_run: bool = Field(
         default=False, description="plan and estimate the cost only; generate nothing"
     )

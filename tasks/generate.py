@@ -8,20 +8,12 @@ and it re-populates `clips/` whenever this task runs. On top of it, Prefect's re
 clip it would return is already in place: the key includes the destination file's hash and
 is None when the file is missing, so a cached result never points at an absent clip.
 
-Paid calls go through Prefect global concurrency limits named `mvagent-provider-<name>`
-(concurrent jobs, default `settings.concurrency`) and `mvagent-provider-<name>-rate`
-(a rate limit, default `MVAGENT_PROVIDER_RATE_PER_MINUTE` or 10 per minute). They are
-created when missing; limits already on the server (tuned in the UI or with
-`prefect gcl update`) are left as they are.
+Paid calls are gated by the provider's Prefect concurrency and rate limits, shared with
+the retakes: see `tasks/provider_calls.py`.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -33,15 +25,19 @@ from mvagent import progress
 from mvagent.decisions import DecisionLog
 from mvagent.errors import BadInputError, BudgetExceededError, ProviderError, ScenesFailedError
 from mvagent.models import Clip, ClipRequest, GenerationSettings, PlannerSettings
-from mvagent.providers.generation import Budget, clip_path, generate_clip
+from mvagent.providers.generation import clip_path, generate_clip
 from mvagent.providers.remote import fingerprint, sha256_file
-
-LIMIT_PREFIX = "mvagent-provider-"
-log = logging.getLogger("mvagent.tasks.generate")
-
-_LOCK = threading.Lock()
-_BUDGETS: dict[tuple[str, str], Budget] = {}
-
+from tasks.provider_calls import (  # noqa: F401 - limit helpers re-exported for callers
+    LIMIT_PREFIX,
+    clip_cache,
+    credentials_for,
+    ensure_limits,
+    limit_names,
+    prompt_rewriter,
+    provider_limiter,
+    run_budget,
+)
+from tasks.provider_calls import rate_per_minute as resolve_rate
 
 # --------------------------------------------------------------------------- Prefect caching
 
@@ -79,127 +75,6 @@ def _worth_retrying(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
-# --------------------------------------------------------------------------- limits
-
-
-def limit_names(provider: str) -> tuple[str, str]:
-    return f"{LIMIT_PREFIX}{provider}", f"{LIMIT_PREFIX}{provider}-rate"
-
-
-def ensure_limits(provider: str, *, concurrency: int, rate_per_minute: float) -> None:
-    """Create the provider's global concurrency and rate limits if the server lacks them."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-    from prefect.exceptions import ObjectNotFound
-
-    jobs, rate = limit_names(provider)
-    wanted = [(jobs, max(int(concurrency), 1), 0.0)]
-    if rate_per_minute > 0:
-        wanted.append((rate, max(int(concurrency), 1), rate_per_minute / 60.0))
-    with _LOCK, get_client(sync_client=True) as client:
-        for name, limit, decay in wanted:
-            try:
-                client.read_global_concurrency_limit_by_name(name)
-            except ObjectNotFound:
-                try:
-                    client.create_global_concurrency_limit(
-                        GlobalConcurrencyLimitCreate(
-                            name=name, limit=limit, slot_decay_per_second=decay
-                        )
-                    )
-                except Exception:
-                    # Another worker may have created it a moment ago; if not, this raises.
-                    client.read_global_concurrency_limit_by_name(name)
-
-
-def provider_limiter(*, concurrency: int, rate_per_minute: float):
-    """`limiter(name)` for the engine: a rate-limit slot, then a concurrency slot."""
-    from prefect.concurrency.sync import concurrency as concurrency_slot
-    from prefect.concurrency.sync import rate_limit
-
-    @contextmanager
-    def limiter(provider: str) -> Iterator[None]:
-        jobs, rate = limit_names(provider)
-        try:
-            # Checked on every paid call (one cheap read): a limit deleted on the server
-            # comes back instead of silently not limiting.
-            ensure_limits(provider, concurrency=concurrency, rate_per_minute=rate_per_minute)
-            gated = True
-        except Exception as exc:  # no API to talk to: run ungated rather than not at all
-            log.warning("cannot set up Prefect concurrency limits for %s: %s", provider, exc)
-            gated = False
-        if not gated:
-            yield
-            return
-        if rate_per_minute > 0:
-            rate_limit(rate, occupy=1, strict=False)
-        with concurrency_slot(jobs, occupy=1, strict=False):
-            yield
-
-    return limiter
-
-
-# --------------------------------------------------------------------------- credentials, budget
-
-
-def _credentials(settings: GenerationSettings, block: str | None) -> dict[str, Any] | None:
-    """Provider config from a Block: "name" for the primary provider, or "sora=a,veo=b"."""
-    name = block or settings.credentials_block
-    if not name:
-        return None
-    from blocks.credentials import load_credentials
-
-    if "=" not in name:
-        return load_credentials(settings.provider, name)
-    nested: dict[str, Any] = {}
-    for part in name.split(","):
-        provider, _, block_name = part.partition("=")
-        nested[provider.strip()] = load_credentials(provider.strip(), block_name.strip())
-    return nested
-
-
-def _run_budget(settings: GenerationSettings, decisions_path: str) -> Budget:
-    """One budget per flow run and song, shared by its mapped tasks (in this process)."""
-    try:
-        from prefect.runtime import flow_run
-
-        run_id = str(flow_run.id or "")
-    except Exception:
-        run_id = ""
-    key = (str(Path(decisions_path).resolve()), run_id)
-    with _LOCK:
-        if key not in _BUDGETS:
-            _BUDGETS[key] = Budget(settings.max_cost_usd)
-        return _BUDGETS[key]
-
-
-def _cache(block: str | None) -> Any:
-    name = block or os.environ.get("MVAGENT_CACHE_BLOCK")
-    if not name:
-        return None
-    from blocks.storage import s3_clip_cache
-
-    return s3_clip_cache(name)
-
-
-def _rewriter(planner: PlannerSettings | None, settings: GenerationSettings, decisions_path: Any):
-    """The LLM rewrite for refused prompts when an LLM is configured (else the word swap)."""
-    if planner is None or planner.mode == "heuristic":
-        return None
-    from mvagent.planning.rewrite import llm_rewriter
-    from mvagent.providers.generation import capabilities_for
-    from tasks.plan import planner_llm
-
-    llm = planner_llm(planner, decisions=DecisionLog(decisions_path), stage=STAGE_NAME)
-    if llm is None:
-        return None
-    caps = capabilities_for(settings.provider, model=settings.model or None)
-    return llm_rewriter(llm, max_chars=caps.max_prompt_chars)
-
-
-STAGE_NAME = "generate"
-
-
 # --------------------------------------------------------------------------- the task
 
 
@@ -230,19 +105,17 @@ def generate_clip_task(
     `credentials_block` defaults to `settings.credentials_block`; `cache_block` names an
     S3Bucket Block for a shared clip cache (else `settings.cache_dir`, else the local folder).
     """
-    rate = rate_per_minute
-    if rate is None:
-        rate = float(os.environ.get("MVAGENT_PROVIDER_RATE_PER_MINUTE", "10"))
+    rate = resolve_rate(settings, rate_per_minute)
     clip = generate_clip(
         request,
         settings=settings,
         clips_dir=Path(clips_dir),
         decisions=DecisionLog(decisions_path),
-        budget=_run_budget(settings, str(decisions_path)),
-        credentials=_credentials(settings, credentials_block),
-        cache=_cache(cache_block),
+        budget=run_budget(settings, decisions_path),
+        credentials=credentials_for(settings, credentials_block),
+        cache=clip_cache(settings, cache_block),
         limiter=provider_limiter(concurrency=settings.concurrency, rate_per_minute=rate),
-        rewriter=_rewriter(planner, settings, decisions_path),
+        rewriter=prompt_rewriter(planner, settings, decisions_path),
     )
     progress.advance("generate", f"scene {clip.scene_index}" + (" (cached)" if clip.cached else ""))
     try:

@@ -99,9 +99,9 @@ def estimate_video_cost(
     """Log what generating this storyboard would cost; the budget itself is enforced per clip."""
     from mvagent.planning.cost import estimate_cost
     from mvagent.providers.cache import open_cache
-    from tasks.generate import _credentials
+    from tasks.provider_calls import credentials_for
 
-    creds = _credentials(settings, None) or {}
+    creds = credentials_for(settings) or {}
     price = creds.get("price_per_second_usd") if isinstance(creds, dict) else None
     # The clip cache and the frames a previous run left make an unchanged rerun cost $0,
     # so --max-cost never refuses a rerun that spends nothing.

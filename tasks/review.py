@@ -19,11 +19,12 @@ from mvagent.models import (
     PlannerSettings,
     Storyboard,
 )
-from mvagent.providers.generation import Budget, capabilities_for, generate_clip, revise_clip
+from mvagent.providers.generation import capabilities_for
 from mvagent.review.critic import Critic, Shot, build_critic
 from mvagent.review.retakes import SceneReview, kept_clip, review_scene
 from mvagent.review.settings import ReviewSettings
 from tasks.plan import configured_llm
+from tasks.provider_calls import clip_cache, clip_makers, run_budget
 
 STAGE = "review"
 
@@ -34,10 +35,17 @@ def critic_llm(planner: PlannerSettings | None, *, decisions: DecisionLog) -> LL
 
 
 def make_critic(
-    review: ReviewSettings, planner: PlannerSettings | None, *, decisions: DecisionLog
+    review: ReviewSettings,
+    planner: PlannerSettings | None,
+    *,
+    decisions: DecisionLog,
+    settings: GenerationSettings,
 ) -> Critic | None:
+    """The run's critic; a vision model's verdicts are kept in the clip cache, so a rerun of
+    an unchanged song pays no critic."""
     llm = None if review.critic in ("off", "rules") else critic_llm(planner, decisions=decisions)
-    return build_critic(review.critic, llm=llm, keyframes=review.keyframes)
+    cache = clip_cache(settings) if llm is not None else None
+    return build_critic(review.critic, llm=llm, keyframes=review.keyframes, cache=cache)
 
 
 def shot_for(request: ClipRequest, storyboard: Storyboard, *, settings: GenerationSettings) -> Shot:
@@ -52,39 +60,6 @@ def shot_for(request: ClipRequest, storyboard: Storyboard, *, settings: Generati
         section=scene.section if scene else "",
         lyric=scene.lyric if scene else "",
     )
-
-
-def retake_makers(
-    *,
-    settings: GenerationSettings,
-    clips_dir: Path,
-    decisions: DecisionLog,
-    budget: Budget,
-    planner: PlannerSettings | None,
-):
-    """(make, revise) for the loop: the engine's generate_clip / revise_clip, same budget,
-    cache, credentials and limits as the first takes."""
-    from tasks.generate import _cache, _credentials, _rewriter, provider_limiter
-
-    common = dict(
-        settings=settings,
-        clips_dir=clips_dir,
-        decisions=decisions,
-        budget=budget,
-        credentials=_credentials(settings, None),
-        cache=_cache(None),
-        limiter=provider_limiter(concurrency=settings.concurrency, rate_per_minute=10.0),
-    )
-
-    def make(request: ClipRequest) -> Clip:
-        return generate_clip(
-            request, rewriter=_rewriter(planner, settings, decisions.path), **common
-        )
-
-    def revise(request: ClipRequest, previous: Clip, prompt: str) -> Clip:
-        return revise_clip(request, previous=previous, prompt=prompt, **common)
-
-    return make, revise
 
 
 @task(name="review-clips", cache_policy=NO_CACHE)
@@ -103,17 +78,15 @@ def review_clips(
     Writes `review.json` (every take: verdict, scores, problems, cost) and returns the clips
     the edit should use, each carrying what all its takes cost.
     """
-    from tasks.generate import _run_budget
-
     base = Path(song_dir)
     decisions = DecisionLog(base / "decisions.jsonl")
-    critic = make_critic(review, planner, decisions=decisions)
+    critic = make_critic(review, planner, decisions=decisions, settings=settings)
     if critic is None:
         (base / "review.json").unlink(missing_ok=True)  # not a stale review of another run
         return clips
-    budget = _run_budget(settings, str(decisions.path))
-    make, revise = retake_makers(settings=settings, clips_dir=base / "clips",
-                                 decisions=decisions, budget=budget, planner=planner)  # fmt: skip
+    budget = run_budget(settings, decisions.path)
+    make, revise = clip_makers(settings=settings, clips_dir=base / "clips",
+                               decisions=decisions, budget=budget, planner=planner)  # fmt: skip
 
     def charge(usd: float) -> None:
         budget.charge(usd, what="the clip critic")
@@ -152,9 +125,16 @@ def review_video(
     planner: PlannerSettings | None,
     song_dir: str,
     judge: bool = True,
+    settings: GenerationSettings | None = None,
+    rescued: list[int] | None = None,
 ) -> list[int]:
     """Contact sheet, audio-visual fit and (with a vision model) the rubric; writes them to
-    `review.json` and returns the scenes to regenerate (those below `rescue_below`)."""
+    `review.json` and returns the scenes to regenerate (those below `rescue_below`).
+
+    With `judge=False` (the look after `rescued` scenes were remade) the video is measured
+    again and the rubric already given is kept, said to predate the rescue."""
+    import json
+
     from mvagent.models import Timeline
     from mvagent.review.video_review import review_final
 
@@ -163,6 +143,9 @@ def review_video(
     llm = None
     if judge and review.critic not in ("off", "rules"):
         llm = critic_llm(planner, decisions=decisions)
+    earlier = None
+    if not judge and (base / "review.json").is_file():
+        earlier = (json.loads((base / "review.json").read_text()).get("video") or {}).get("rubric")
     timeline = Timeline.model_validate_json((base / "timeline.json").read_text())
     result = review_final(
         base / "final.mp4",
@@ -171,7 +154,16 @@ def review_video(
         storyboard=storyboard,
         sheet=base / "contact_sheet.png",
         llm=llm,
+        cache=clip_cache(settings or GenerationSettings()) if llm is not None else None,
     )
+    result.rescued = sorted(rescued or [])
+    if earlier:
+        from mvagent.review.rubric import VideoRubric
+
+        result.rubric = VideoRubric.model_validate(earlier)
+        result.note = (
+            f"rubric scored before scene(s) {', '.join(map(str, result.rescued))} were remade"
+        )
     weak = result.weak_scenes(below=review.rescue_below) if judge else []
     decisions.record(STAGE, "video_review", result.summary(), data=result.as_dict())
     write_review(base, video=result.as_dict())
@@ -196,14 +188,12 @@ def rescue_scenes(
     import shutil
 
     from mvagent.errors import BudgetExceededError
-    from tasks.generate import _run_budget
 
     base = Path(song_dir)
     decisions = DecisionLog(base / "decisions.jsonl")
-    budget = _run_budget(settings, str(decisions.path))
-    make, _ = retake_makers(settings=settings, clips_dir=base / "clips", decisions=decisions,
-                            budget=budget, planner=planner)  # fmt: skip
-    critic = make_critic(review, planner, decisions=decisions)
+    make, _ = clip_makers(settings=settings, clips_dir=base / "clips", decisions=decisions,
+                          planner=planner)  # fmt: skip
+    critic = make_critic(review, planner, decisions=decisions, settings=settings)
     sources = {uses.get(s, s) for s in scenes}
     out: dict[int, Clip] = {}
     for request in requests:
@@ -252,12 +242,11 @@ def redo_scene_task(
 ) -> str:
     """`mvagent redo` inside a flow run: one scene made again, the rest from the cache."""
     from mvagent.review.redo import redo_scene
-    from tasks.generate import _run_budget
 
     base = Path(song_dir)
     decisions = DecisionLog(base / "decisions.jsonl")
-    make, _ = retake_makers(settings=settings, clips_dir=base / "clips", decisions=decisions,
-                            budget=_run_budget(settings, str(decisions.path)), planner=planner)  # fmt: skip
+    make, _ = clip_makers(settings=settings, clips_dir=base / "clips", decisions=decisions,
+                          planner=planner)  # fmt: skip
     caps = capabilities_for(settings.provider, model=settings.model or None)
     result = redo_scene(base, scene=scene, prompt=prompt or None, make=make, capabilities=caps)
     return str(result.final)

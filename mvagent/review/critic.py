@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mvagent.errors import FFmpegError, LLMError
 from mvagent.llm import LLM
+from mvagent.providers.cache import ClipCache
 from mvagent.review.clip_qa import assess_clip
 from mvagent.review.detectors import run_detectors
 from mvagent.review.frames import read_rgb_frames
@@ -78,6 +79,9 @@ class Judgement:
     technical_ok: bool = True
     cost_usd: float = 0.0
     note: str = ""
+    cached: bool = (
+        False  # a verdict given before on the same bytes (mvagent/review/verdict_cache.py)
+    )
 
     @property
     def score(self) -> float:
@@ -99,6 +103,7 @@ class Judgement:
             "technical_ok": self.technical_ok,
             "cost_usd": self.cost_usd,
             "note": self.note,
+            "cached": self.cached,
         }
 
 
@@ -246,8 +251,12 @@ class VisionCritic:
         )
 
 
-def build_critic(mode: str, *, llm: LLM | None, keyframes: int = 4) -> Critic | None:
-    """The critic for `mode` (auto|llm|rules|off); None for off. `llm` without a model raises."""
+def build_critic(
+    mode: str, *, llm: LLM | None, keyframes: int = 4, cache: ClipCache | None = None
+) -> Critic | None:
+    """The critic for `mode` (auto|llm|rules|off); None for off. `llm` without a model raises.
+
+    With `cache` (the clip cache) the vision model's verdicts are kept and reused."""
     if mode == "off":
         return None
     if mode == "llm" or (mode == "auto" and llm is not None):
@@ -259,5 +268,10 @@ def build_critic(mode: str, *, llm: LLM | None, keyframes: int = 4) -> Critic | 
                 "MVAGENT_LLM_API_KEY, MVAGENT_LLM_MODEL) or --llm-credentials BLOCK, or use "
                 "--critic rules"
             )
-        return VisionCritic(llm=llm, keyframes=keyframes)
+        vision = VisionCritic(llm=llm, keyframes=keyframes)
+        if cache is None:
+            return vision
+        from mvagent.review.verdict_cache import CachedCritic
+
+        return CachedCritic(inner=vision, cache=cache)
     return RulesCritic()

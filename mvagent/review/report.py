@@ -194,6 +194,11 @@ def _editor_lines(review: Mapping | None) -> list[str]:
             )
         elif video.get("note"):
             lines.append(f"- Rubric: {video['note']}")
+        if video.get("rescued"):
+            lines.append(
+                "- Scored weak and made again once, then the video was rendered again: scene(s) "
+                + ", ".join(map(str, video["rescued"]))
+            )
     return [*lines, ""]
 
 

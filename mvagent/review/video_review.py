@@ -8,9 +8,11 @@ from pathlib import Path
 from mvagent.errors import LLMError
 from mvagent.llm import LLM
 from mvagent.models import Analysis, Storyboard, Timeline
+from mvagent.providers.cache import ClipCache
 from mvagent.review.av_fit import AVFit, measure_av_fit
 from mvagent.review.contact_sheet import write_contact_sheet
-from mvagent.review.rubric import VideoRubric, score_video
+from mvagent.review.rubric import VideoRubric
+from mvagent.review.verdict_cache import cached_rubric
 
 
 @dataclass
@@ -54,14 +56,17 @@ def review_final(
     storyboard: Storyboard,
     sheet: Path,
     llm: LLM | None,
+    cache: ClipCache | None = None,
 ) -> VideoReview:
+    """Measure the video; with `llm`, score it (a rubric kept in `cache` is not paid twice)."""
     write_contact_sheet(video, timeline=timeline, dest=sheet)
     fit = measure_av_fit(video, timeline=timeline, analysis=analysis)
     out = VideoReview(sheet=sheet, fit=fit)
     if llm is not None:
         try:
-            out.rubric = score_video(llm, sheet=sheet, storyboard=storyboard,
-                                     title=storyboard.title)  # fmt: skip
+            out.rubric, cached = cached_rubric(llm, cache, sheet=sheet, storyboard=storyboard,
+                                               title=storyboard.title)  # fmt: skip
+            out.note = "rubric from the cache (this very sheet was scored before)" if cached else ""
         except LLMError as exc:  # the measures stand; the rubric is said to be missing
             out.note = f"no rubric: {exc}"[:300]
     return out

@@ -87,12 +87,16 @@ def image_parts(request: dict) -> list[dict]:
 
 class VisionEditor:
     """A stand-in vision critic: clip reviews pop `verdicts` (then accept), the contact sheet
-    rubric gets `scene_score` for every scene. Anything else goes to `director`."""
+    rubric gets `scene_score` for every scene but those at positions `weak_at` on the sheet,
+    which score 1 (their scene numbers go to `flagged`). Anything else goes to `director`."""
 
-    def __init__(self, *verdicts: str, scene_score: int = 4, revised_prompt: str = "") -> None:
+    def __init__(self, *verdicts: str, scene_score: int = 4, revised_prompt: str = "",
+                 weak_at: tuple[int, ...] = ()) -> None:  # fmt: skip
         self.verdicts = deque(verdicts)
         self.scene_score = scene_score
         self.revised_prompt = revised_prompt
+        self.weak_at = weak_at
+        self.flagged: list[int] = []
         self.clip_reviews = 0
         self.rubrics = 0
 
@@ -101,9 +105,12 @@ class VisionEditor:
         if "contact sheet" in system:
             self.rubrics += 1
             brief = json.loads(request["messages"][1]["content"][0]["text"])
+            scenes = [s["scene"] for s in brief["scenes"]]
+            weak = {scenes[i] for i in self.weak_at if i < len(scenes)}
+            self.flagged = sorted(weak)
             return {"theme_fit": 4, "storytelling": 3, "continuity": 4, "technical_quality": 4,
-                    "scenes": [{"scene": s["scene"], "score": self.scene_score, "problem": ""}
-                               for s in brief["scenes"]],
+                    "scenes": [{"scene": n, "score": 1 if n in weak else self.scene_score,
+                                "problem": "off theme" if n in weak else ""} for n in scenes],
                     "summary": "coherent neon video"}  # fmt: skip
         if image_parts(request):
             self.clip_reviews += 1
