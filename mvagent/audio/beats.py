@@ -42,6 +42,7 @@ SLOW_KICK_CONTRAST = 1.3
 # ballad: little between the beats); in dense rock at 150, with eighths as loud as the
 # beats, accents on 1 and 3 do not make it 75 for a listener.
 SLOW_SPARSE_CONTRAST = 1.5
+ALTERNATION = 0.4  # log ratio of kick (snare) on even over odd beats that marks a backbeat
 PHASE_TIE = 0.1  # |log on/off| of the percussive envelope below which other cues vote
 # Kick and snare both this decisive (log on/off) outvote a percussive envelope that leans
 # the other way by less than PHASE_DRUMS_OVERRIDE: off-beat hats over a kick/snare groove.
@@ -113,6 +114,19 @@ def every_beat(env: np.ndarray, beats_s: np.ndarray, fps: float) -> bool:
     return bool(strong.mean() >= 0.6 and contrast(env, beats_s, fps) >= 1.3)
 
 
+def alternating_backbeat(envs: Envelopes, beats_s: np.ndarray, fps: float) -> bool:
+    """Kick on one parity of the beats and snare on the other: a backbeat at this level.
+
+    Read from beat positions, so it holds when the tempo moves and the song-wide
+    autocorrelation (`tempo.backbeat`) is smeared. At twice the tempo both drums share the
+    even beats and the odd ones are empty, so it does not hold there.
+    """
+    even, odd = beats_s[::2], beats_s[1::2]
+    snare = _log_ratio(envs.snare, odd, even, fps)
+    kick = _log_ratio(envs.kick, even, odd, fps)
+    return bool(min(snare, kick) > ALTERNATION or max(snare, kick) < -ALTERNATION)
+
+
 def adjust_level(
     beats_s: np.ndarray,
     envs: Envelopes,
@@ -148,6 +162,7 @@ def adjust_level(
             and not backbeat_here
             and not triple_bar
             and contrast(envs.onset, beats_s, fps) >= SLOW_SPARSE_CONTRAST
+            and not alternating_backbeat(envs, beats_s, fps)
             and contrast(envs.onset, slower, fps) >= SLOW_CONTRAST
             and contrast(envs.kick, slower, fps) >= SLOW_KICK_CONTRAST
         ):

@@ -183,6 +183,13 @@ def choose_period(envs: Envelopes, *, fps: float) -> Period:
     if _at(acf, 1.5 * period) > _at(acf, period) + 0.15 and _in_range(period / 2, fps):
         period = _refine(acf, period / 2)
     kick_acf = autocorrelation(envs.kick, max_lag=max_lag)
+    if triple_bar(kick_acf, period) and _in_range(period / 2, fps):
+        # Bars of three such beats whose accents fall every 1.5 beats (kick on 1, snare on 4
+        # of six eighths) are 6/8 heard two eighths at a time: count the eighths.
+        accents_acf = autocorrelation(envs.kick + envs.snare, max_lag=max_lag)
+        ternary_accents = _at(accents_acf, 1.5 * period)
+        if ternary_accents > max(_at(accents_acf, period), _at(accents_acf, 2 * period)) + 0.1:
+            period = _refine(acf, period / 2)
     snare_acf = snare_autocorrelations(envs, max_lag=max_lag)
     here = backbeat(snare_acf, period)
     best, best_bb = period, here

@@ -132,3 +132,44 @@ def test_lone_kick_marks_beat_one_when_the_snare_plays_the_backbeat(rng):
     bars = find_bars(track.beats_s, features, envs)
     assert bars.meter == 4
     assert _f(truth[2::4], bars.downbeats_s) >= 0.9
+
+
+def _hits(rng, times_s, pattern: dict[int, list], *, meter: int) -> np.ndarray:
+    """Drums at given beat times: pattern maps bar position -> list of (sound, level)."""
+    y = np.zeros(int((times_s[-1] + 1.5) * synth.SR))
+    for i, t in enumerate(times_s):
+        for sound, level in pattern.get(i % meter, []):
+            synth._add(y, sound(rng, level=level), t, synth.SR)
+    return (0.8 * y / np.abs(y).max()).astype(np.float32)
+
+
+def test_tempo_ramp_is_followed(rng):
+    # An accelerando from 96 to 120 BPM over 64 beats (no steady grid fits it).
+    bpm = np.linspace(96.0, 120.0, 96)
+    truth = 0.5 + np.concatenate([[0.0], np.cumsum(60.0 / bpm[:-1])])
+    kick, snare, hat = synth.kick, synth.snare, synth.hat
+    y = _hits(
+        rng, truth, {0: [(kick, 0.9), (hat, 0.3)], 1: [(snare, 0.6), (hat, 0.3)],
+                     2: [(kick, 0.9), (hat, 0.3)], 3: [(snare, 0.6), (hat, 0.3)]}, meter=4,
+    )  # fmt: skip
+    _, _, track = _track(y)
+    assert not track.steady
+    assert _f(truth, track.beats_s) >= 0.9
+
+
+def test_six_eight_counts_eighths_in_bars_of_six(rng):
+    # 6/8 at 60 dotted quarters a minute: kick on 1, snare on 4, hats on every eighth, a
+    # chord per bar. Heard two eighths at a time it is a 3/4 at 90: the 3/2 error.
+    truth = 0.5 + np.arange(6 * 20) * (60.0 / 180.0)
+    kick, snare, hat = synth.kick, synth.snare, synth.hat
+    pattern = {p: [(hat, 0.3 if p % 3 else 0.45)] for p in range(6)}
+    pattern[0] += [(kick, 0.9)]
+    pattern[3] += [(snare, 0.6)]
+    y = _hits(rng, truth, pattern, meter=6)
+    for bar, chord in enumerate(("C", "Am", "F", "G") * 5):  # one chord per bar
+        synth._add(y, synth.tone(synth.CHORDS[chord], 2.0, level=0.3), truth[6 * bar], synth.SR)
+    features, envs, track = _track(y)
+    bars = find_bars(track.beats_s, features, envs)
+    assert _f(truth, track.beats_s) >= 0.95
+    assert bars.meter == 6
+    assert mir_eval.beat.f_measure(truth[::6], bars.downbeats_s) >= 0.9
