@@ -42,7 +42,11 @@ SECONDS_BUCKETS: Sequence[float] = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
 # name -> (kind, unit, description)
 INSTRUMENTS: dict[str, tuple[str, str, str]] = {
     "mvagent.run.duration": ("histogram", "s", "Wall time of one run, by flow and status"),
-    "mvagent.clips": ("counter", "{clip}", "Clips by provider and status (generated, cached, failed)"),
+    "mvagent.clips": (
+        "counter",
+        "{clip}",
+        "Clips by provider and status (generated, cached, failed)",
+    ),
     "mvagent.paid_seconds": ("counter", "s", "Generated video seconds paid for, by provider"),
     "mvagent.cost_usd": ("counter", "", "US dollars spent, by kind (video, llm)"),
     "mvagent.provider.latency": ("histogram", "s", "One provider call, by provider and operation"),

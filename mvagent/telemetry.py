@@ -145,8 +145,11 @@ def run(name: str, *, key: str | None = None, **attributes: Any) -> Iterator[Spa
     """The root span of one run; `key` (a flow run id) lets other threads find it."""
     ensure_otlp_export()
     with _tracer.start_as_current_span(
-        name, context=Context(), attributes=_clean(attributes),
-        record_exception=False, set_status_on_exception=False,
+        name,
+        context=Context(),
+        attributes=_clean(attributes),
+        record_exception=False,
+        set_status_on_exception=False,
     ) as root:
         if key:
             with _lock:
@@ -169,8 +172,11 @@ def run(name: str, *, key: str | None = None, **attributes: Any) -> Iterator[Spa
 @contextmanager
 def span(name: str, **attributes: Any) -> Iterator[Span]:
     with _tracer.start_as_current_span(
-        name, context=_parent_context(), attributes=_clean(attributes),
-        record_exception=False, set_status_on_exception=False,
+        name,
+        context=_parent_context(),
+        attributes=_clean(attributes),
+        record_exception=False,
+        set_status_on_exception=False,
     ) as s:
         try:
             yield s
@@ -207,7 +213,9 @@ def operation_of(what: str) -> str:
 
 
 @contextmanager
-def provider_call(provider: str, operation: str, *, model: str = "", **attributes: Any) -> Iterator[Span]:
+def provider_call(
+    provider: str, operation: str, *, model: str = "", **attributes: Any
+) -> Iterator[Span]:
     """A span and a latency measurement around one call to a video provider."""
     from mvagent import metrics
 
@@ -294,7 +302,6 @@ class _OpenSpans(SpanProcessor):
     def get(self, span_id: int) -> ReadableSpan | None:
         with self._lock:
             return self._spans.get(span_id)
-
 
 
 _open_spans = _OpenSpans()
