@@ -36,8 +36,9 @@ from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetr
 from opentelemetry.sdk.resources import Resource
 
 SPOOL_ENV = "MVAGENT_METRICS_SPOOL"
-SECONDS_BUCKETS: Sequence[float] = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600,
-                                    1200, 1800, 3600)  # fmt: skip
+# Floats, so Prometheus labels read le="30.0" throughout; up to an hour (a slow video job).
+SECONDS_BUCKETS: Sequence[float] = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0,
+                                    300.0, 600.0, 1200.0, 1800.0, 3600.0)  # fmt: skip
 
 # name -> (kind, unit, description)
 INSTRUMENTS: dict[str, tuple[str, str, str]] = {
@@ -111,6 +112,12 @@ def _instruments() -> dict[str, Any]:
         if _state["provider"] is None or _state["otlp"] != _otlp_metrics_endpoint():
             _build_locked(prometheus=_state["prometheus"])
         return _state["instruments"]
+
+
+def reconfigure() -> None:
+    """Rebuild the readers from the environment now (a changed OTLP endpoint); values restart."""
+    with _lock:
+        _build_locked(prometheus=_state["prometheus"])
 
 
 def _apply(name: str, value: float, attributes: dict[str, Any]) -> None:

@@ -72,7 +72,6 @@ _provider.add_span_processor(SimpleSpanProcessor(_collector))
 _tracer = _provider.get_tracer("mvagent")
 
 _lock = threading.Lock()
-_otlp_endpoints: set[str] = set()
 _runs: dict[str, Context] = {}
 _run_key: Callable[[], str | None] = lambda: None  # noqa: E731 - replaced by tasks/
 
@@ -90,24 +89,62 @@ def otlp_traces_endpoint() -> str | None:
     return base.rstrip("/") + "/v1/traces" if base else None
 
 
+class _OTLPSwitch(SpanProcessor):
+    """Sends spans to the OTLP exporter of the endpoint configured now, if any.
+
+    TracerProvider cannot remove a processor, so this one stays and swaps what it holds
+    when the environment points somewhere else (or nowhere) at the start of a run.
+    """
+
+    def __init__(self) -> None:
+        self.endpoint: str | None = None
+        self.inner: SpanProcessor | None = None
+
+    def on_start(self, span: Any, parent_context: Context | None = None) -> None:
+        inner = self.inner
+        if inner is not None:
+            inner.on_start(span, parent_context=parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        inner = self.inner
+        if inner is not None:
+            inner.on_end(span)
+
+    def switch(self, endpoint: str | None) -> None:
+        if endpoint == self.endpoint:
+            return
+        old, self.inner = self.inner, None
+        if endpoint:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            # The exporter reads OTEL_EXPORTER_OTLP_HEADERS itself (a collector's token
+            # stays in the environment, never in a span).
+            self.inner = BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint))
+        self.endpoint = endpoint
+        if old is not None:
+            old.shutdown()  # sends what it still holds
+
+    def shutdown(self) -> None:
+        if self.inner is not None:
+            self.inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.inner.force_flush(timeout_millis) if self.inner is not None else True
+
+
+_otlp = _OTLPSwitch()
+_provider.add_span_processor(_otlp)
+
+
 def ensure_otlp_export() -> str | None:
-    """Add an OTLP/HTTP exporter for the configured endpoint (once per endpoint).
+    """Export over OTLP/HTTP to the endpoint configured now (none: stop exporting).
 
     Checked at the start of every run rather than at import, so a worker whose environment
-    is set after import (or a test) still exports.
+    is set after import (or a test) exports, and one that no longer has it stops.
     """
     url = otlp_traces_endpoint()
-    if not url:
-        return None
     with _lock:
-        if url in _otlp_endpoints:
-            return url
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-
-        # The exporter reads OTEL_EXPORTER_OTLP_HEADERS itself (a collector's token stays
-        # in the environment, never in a span).
-        _provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=url)))
-        _otlp_endpoints.add(url)
+        _otlp.switch(url)
     return url
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mvagent import metrics, telemetry
 from mvagent.demo import synthesize_demo_song
 from mvagent.models import GenerationSettings, PlannerSettings, RenderSettings
 from mvagent.review.settings import ReviewSettings
@@ -151,6 +152,9 @@ def observed(tmp_path_factory, prefect_harness, s3_server):  # noqa: F811
                     os.environ.pop(k, None)
                 else:
                     os.environ[k] = v
+            # Without OTLP from now on: nothing is sent to the closed receiver later.
+            metrics.reconfigure()
+            telemetry.ensure_otlp_export()
         yield {
             "receiver": receiver,
             "final": final,
@@ -300,8 +304,11 @@ def test_artifacts_a_team_sees(observed):
     assert sum(r["cost_usd"] for r in rows) > 0
 
     # The link and the contact sheet open in a browser: the bytes are the files.
-    (link,) = by_type["link"]
-    url = link.data.split("](", 1)[1].rstrip(")") if link.data.startswith("[") else link.data
+    # A link artifact is stored as markdown: [text](url).
+    (link,) = [a for a in arts if a.key == "video-glass-tide"]
+    assert link.type == "markdown" and link.data.startswith("[Glass Tide: final.mp4](")
+    url = link.data.split("](", 1)[1].rstrip(")")
+    assert url.startswith(observed["s3"].endpoint_url)
     assert httpx.get(url).content == observed["final"].read_bytes()
     (image,) = by_type["image"]
     sheet = observed["final"].parent / "contact_sheet.png"
