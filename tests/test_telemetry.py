@@ -124,7 +124,9 @@ def test_metrics_spool_is_replayed_by_another_process(tmp_path, monkeypatch):
         return float(next(line for line in lines if line.startswith(prefix)).rsplit(" ", 1)[1])
 
     failed = [line for line in lines if "mvagent_clips_total" in line and 'status="failed"' in line]
-    made = [line for line in lines if "mvagent_clips_total" in line and 'status="generated"' in line]
+    made = [
+        line for line in lines if "mvagent_clips_total" in line and 'status="generated"' in line
+    ]
     assert len(failed) == len(made) == 1 and failed[0].endswith(" 1.0") and made[0].endswith(" 1.0")
     assert value("mvagent_paid_seconds_total") == 8.0 and value("mvagent_cost_usd_total") == 3.2
     assert value("mvagent_credits") == 42.0
