@@ -142,7 +142,7 @@ class LLM:
             f"llm.{call.purpose}", seconds=call.latency_s, ok=call.ok, model=call.model,
             purpose=call.purpose, mode=call.mode, attempts=call.attempts, repair=call.repair,
             prompt_tokens=call.prompt_tokens, completion_tokens=call.completion_tokens,
-            cost_usd=call.cost_usd if call.cost_usd is not None else -1.0,
+            cost_usd=call.cost_usd,  # left out when the model's price is unknown
             status="ok" if call.ok else "error",
         )  # fmt: skip
         metrics.llm_call(call.model, call.purpose, call.latency_s, cost_usd=call.cost_usd,

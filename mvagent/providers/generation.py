@@ -547,7 +547,7 @@ def _traced(fn: Callable[..., Clip]) -> Callable[..., Clip]:
             f"clip.scene-{request.scene_index}",
             scene=request.scene_index,
             seconds=request.duration_s,
-            take=request.seed or 0,
+            seed=request.seed,
         ) as span:
             clip = fn(request, *args, **kwargs)
             status = "cached" if clip.cached else "generated"
