@@ -23,6 +23,7 @@ from tasks.ingest import ingest_song
 from tasks.plan import estimate_video_cost, plan_video
 from tasks.publish import publish_video
 from tasks.review import redo_scene_task, rescue_scenes, review_clips, review_video
+from tasks.telemetry import traced_run
 from tasks.track_state import on_video_done, on_video_failed
 from tasks.transcribe import transcribe_lyrics
 
@@ -35,6 +36,7 @@ from tasks.transcribe import transcribe_lyrics
     on_failure=[on_video_failed],
     on_crashed=[on_video_failed],
 )
+@traced_run("music-video")  # one trace per run, run metrics, the progress artifact
 def music_video(
     song: SongInput = SongInput(demo=True),  # noqa: B008 - pydantic defaults make the UI form
     options: VideoOptions = VideoOptions(),  # noqa: B008

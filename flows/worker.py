@@ -152,6 +152,22 @@ def shut_down(worker: subprocess.Popen, *, pool: str, grace_s: float) -> list[st
     return list(runs)
 
 
+def serve_metrics(port: int) -> dict[str, str]:
+    """Start the /metrics endpoint; returns the environment the flow runs need to feed it.
+
+    Flow runs are processes of their own: they append their measurements to a spool folder
+    that the endpoint reads on every scrape (see mvagent/metrics.py).
+    """
+    import tempfile
+
+    from mvagent import metrics
+
+    spool = os.environ.get(metrics.SPOOL_ENV) or tempfile.mkdtemp(prefix="mvagent-metrics-")
+    metrics.serve_prometheus(port, spool=spool)
+    print(f"mvagent worker: Prometheus metrics on :{port}/metrics")
+    return {metrics.SPOOL_ENV: spool}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m flows.worker",
@@ -165,7 +181,16 @@ def main(argv: list[str] | None = None) -> int:
         default=2.5,
         help="seconds a flow run gets to stop after SIGTERM before SIGKILL (keep well under 10)",
     )
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        default=int(os.environ.get("MVAGENT_METRICS_PORT") or 0) or None,
+        help="serve Prometheus metrics of this worker's flow runs on this port (/metrics)",
+    )
     args, rest = parser.parse_known_args(argv)
+    env = dict(os.environ)
+    if args.metrics_port:
+        env.update(serve_metrics(args.metrics_port))
     # Imported now, not after SIGTERM: importing Prefect's client takes seconds on a busy box.
     import prefect.client.orchestration  # noqa: F401
     import prefect.client.schemas.filters  # noqa: F401
@@ -177,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     worker = subprocess.Popen(
         [sys.executable, "-m", "prefect", "worker", "start", "--pool", args.pool,
          "--type", "process", *rest],
+        env=env,
         start_new_session=True,  # our signal handling, not the terminal's, decides
     )  # fmt: skip
     while worker.poll() is None and not stop.wait(0.2):

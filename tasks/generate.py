@@ -156,6 +156,10 @@ def collect_clips(
             clips[outcome.scene_index] = outcome
     if not failed:
         return clips
+    from tasks.artifacts import publish_failed_scenes
+
+    publish_failed_scenes(requests, clips, {i: str(e).splitlines()[0] if str(e) else
+                                            type(e).__name__ for i, e in failed})  # fmt: skip
     scenes = sorted(i for i, _ in failed)
     reason = str(failed[0][1]).splitlines()[0] if str(failed[0][1]) else type(failed[0][1]).__name__
     chain = ", ".join([settings.provider, *settings.fallback])

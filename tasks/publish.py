@@ -14,6 +14,7 @@ from mvagent.ops.clean import drop_intermediates, end_of_run
 from mvagent.review.html_report import write_html_report
 from mvagent.review.metrics import OutputMetrics
 from mvagent.review.report import render_report
+from tasks.artifacts import publish_media, publish_scene_table
 
 
 @task(name="publish-video", cache_policy=NO_CACHE)
@@ -54,11 +55,15 @@ def publish_video(
     write_html_report(song_dir, song=song, analysis=analysis, storyboard=storyboard,
                       metrics=metrics, clips=clips, timings_s=timings_s)  # fmt: skip
     end_of_run(song_dir)  # before the upload, so no half-written temp file reaches the bucket
+    bucket = None
     if storage_block:
         from blocks.storage import load_s3_bucket
 
         bucket = load_s3_bucket(storage_block)
         bucket.upload_from_folder(song_dir, to_folder=song.slug)
-        if drop_local_after_upload:  # only after the upload returned: nothing is lost
-            drop_intermediates(song_dir)
+    # The scene table and contact sheet before the local intermediates may go.
+    publish_scene_table(storyboard, clips, slug=song.slug, song_dir=song_dir)
+    publish_media(song_dir, slug=song.slug, title=song.title, bucket=bucket)
+    if storage_block and drop_local_after_upload:  # only after the upload: nothing is lost
+        drop_intermediates(song_dir)
     return str(report)

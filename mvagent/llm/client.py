@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from mvagent import metrics, telemetry
 from mvagent.errors import LLMError
 from mvagent.llm.config import LLMConfig
 from mvagent.llm.prices import chat_cost_usd
@@ -136,6 +137,16 @@ class LLM:
     # -- shared
     def record(self, call: LLMCall) -> None:
         self.calls.append(call)
+        # A span after the fact from the measured latency: no prompt, no reply, no key.
+        telemetry.record_span(
+            f"llm.{call.purpose}", seconds=call.latency_s, ok=call.ok, model=call.model,
+            purpose=call.purpose, mode=call.mode, attempts=call.attempts, repair=call.repair,
+            prompt_tokens=call.prompt_tokens, completion_tokens=call.completion_tokens,
+            cost_usd=call.cost_usd,  # left out when the model's price is unknown
+            status="ok" if call.ok else "error",
+        )  # fmt: skip
+        metrics.llm_call(call.model, call.purpose, call.latency_s, cost_usd=call.cost_usd,
+                         ok=call.ok)  # fmt: skip
         if self.on_call is not None:
             self.on_call(call)
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from mvagent import metrics
 from mvagent.errors import MvagentError
 from mvagent.providers.remote import redact, reveal
 
@@ -143,6 +144,7 @@ def _suno(config: Mapping[str, Any]) -> Callable[[], str]:
         from mvagent.providers.music import suno_client
 
         credits = suno_client(**dict(config), attempts=1, timeout_s=15.0).credits()
+        metrics.credits_left("suno", credits)  # the gauge, on the worker that runs doctor
         return f"{credits} credits left"
 
     return check

@@ -11,6 +11,8 @@ provider. Every such choice, with its reason, goes to `decisions.jsonl`.
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import inspect
 import logging
 import os
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mvagent import metrics, telemetry
 from mvagent.decisions import DecisionLog
 from mvagent.errors import (
     BudgetExceededError,
@@ -431,7 +434,10 @@ class _Run:
                 gate = (
                     self.limiter(name) if (self.limiter and is_remote(provider)) else nullcontext()
                 )
-                with gate:
+                # Inside the gate: the span measures the provider, not the queue for a slot.
+                with gate, telemetry.provider_call(name, "clip", model=provider.model or "",
+                                                   scene=request.scene_index, attempt=attempt,
+                                                   seconds=request.duration_s, cost_usd=cost):  # fmt: skip
                     call(request, staging)
                 duration_s = _valid_duration_s(staging)
                 paid = True
@@ -520,6 +526,42 @@ class _Run:
         )
 
 
+_IN_CLIP: contextvars.ContextVar[bool] = contextvars.ContextVar("mvagent_in_clip", default=False)
+
+
+def _traced(fn: Callable[..., Clip]) -> Callable[..., Clip]:
+    """A span per scene's clip and its outcome in the metrics (generated or cached)."""
+
+    @functools.wraps(fn)
+    def wrapper(request: ClipRequest, *args: Any, **kwargs: Any) -> Clip:
+        if _IN_CLIP.get():  # revise_clip falling back to generate_clip: one scene, one count
+            return fn(request, *args, **kwargs)
+        token = _IN_CLIP.set(True)
+        try:
+            return traced(request, *args, **kwargs)
+        finally:
+            _IN_CLIP.reset(token)
+
+    def traced(request: ClipRequest, *args: Any, **kwargs: Any) -> Clip:
+        with telemetry.span(
+            f"clip.scene-{request.scene_index}",
+            scene=request.scene_index,
+            seconds=request.duration_s,
+            seed=request.seed,
+        ) as span:
+            clip = fn(request, *args, **kwargs)
+            status = "cached" if clip.cached else "generated"
+            span.set_attributes({"provider": clip.provider, "model": clip.model,
+                                 "status": status, "cost_usd": clip.cost_usd,
+                                 "paid_seconds": clip.paid_seconds})  # fmt: skip
+            metrics.clip(clip.provider, status, paid_seconds=clip.paid_seconds,
+                         cost_usd=clip.cost_usd)  # fmt: skip
+            return clip
+
+    return wrapper
+
+
+@_traced
 def generate_clip(
     request: ClipRequest,
     *,
@@ -601,6 +643,7 @@ def generate_clip(
         try:
             clip = run.make(provider, fitted, key)
         except _GiveUp as exc:
+            metrics.clip(name, "failed")
             failures.append(str(exc))
             permanent_failure = permanent_failure or (primary and exc.permanent)
             nxt = chain[position + 1] if position + 1 < len(chain) else None
@@ -631,6 +674,7 @@ def generate_clip(
     )
 
 
+@_traced
 def revise_clip(
     request: ClipRequest,
     *,
@@ -700,5 +744,6 @@ def revise_clip(
             call=lambda req, out: provider.remix(job_id, prompt=req.prompt, dest=out),
         )
     except _GiveUp as exc:
+        metrics.clip(provider.name, "failed")
         run.record("fallback", f"{exc}; generating afresh instead", provider=provider.name)
         return generate_clip(revised, **kwargs)

@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from mvagent import telemetry
 from mvagent.errors import ModerationError, ProviderError, RetryableProviderError
 from mvagent.models import ClipRequest
 from mvagent.providers.base import Capabilities, VideoProvider
@@ -216,7 +217,7 @@ class QueuedProvider(VideoProvider):
 
     def _result_urls(self, job_id: str) -> tuple[str, ...]:
         """Fresh result URLs for a finished job (default: poll it again)."""
-        return self._state(job_id).urls
+        return self._poll(job_id).urls
 
     def _download_headers(self) -> dict[str, str]:
         return {}
@@ -253,7 +254,7 @@ class QueuedProvider(VideoProvider):
         state = None
         if job_id:
             try:
-                state = self._state(job_id)
+                state = self._poll(job_id)
             except JobGone:
                 self.journal.drop(key)
                 job_id = None
@@ -262,7 +263,10 @@ class QueuedProvider(VideoProvider):
             if use_image:
                 png = fit_image(request.reference_image, width=width, height=height)
                 image = data_uri(png)
-            job_id = self._submit(request, seconds=seconds, width=width, height=height, image=image)
+            with telemetry.provider_call(self.name, "create", model=self.model, seconds=seconds):
+                job_id = self._submit(
+                    request, seconds=seconds, width=width, height=height, image=image
+                )
             self.journal.put(key, {"provider": self.name, "job_id": job_id, "created": time.time()})
         self.last_job_id = job_id
         try:
@@ -287,9 +291,19 @@ class QueuedProvider(VideoProvider):
         self.journal.drop(key)
         return Path(dest)
 
+    def _poll(self, job_id: str) -> JobState:
+        with telemetry.provider_call(self.name, "poll", model=self.model) as span:
+            state = self._state(job_id)
+            span.set_attribute("job.status", state.status)
+            return state
+
+    def _download(self, url: str) -> bytes:
+        with telemetry.provider_call(self.name, "download", model=self.model):
+            return download(url, timeout_s=self.timeout_s, headers=self._download_headers())
+
     def _wait(self, job_id: str, state: JobState | None) -> JobState:
         deadline = time.monotonic() + self.max_wait_s
-        state = state or self._state(job_id)
+        state = state or self._poll(job_id)
         while state.status not in ("done", "failed"):
             if time.monotonic() > deadline:
                 # Retryable: the next attempt resumes this same job from the journal.
@@ -297,7 +311,7 @@ class QueuedProvider(VideoProvider):
                     f"{self.name} job {job_id} still {state.status} after {self.max_wait_s:.0f} s"
                 )
             self.sleep(self.poll_interval_s)
-            state = self._state(job_id)
+            state = self._poll(job_id)
         return state
 
     def _fetch(self, job_id: str, urls: tuple[str, ...]) -> bytes:
@@ -305,15 +319,13 @@ class QueuedProvider(VideoProvider):
         if not urls:
             raise ProviderError(f"{self.name} job {job_id} finished without a video")
         try:
-            return download(urls[0], timeout_s=self.timeout_s, headers=self._download_headers())
+            return self._download(urls[0])
         except ResultExpired:
             fresh = self._result_urls(job_id)
             if not fresh:
                 raise ProviderError(f"{self.name} job {job_id}: the result is gone") from None
             try:
-                return download(
-                    fresh[0], timeout_s=self.timeout_s, headers=self._download_headers()
-                )
+                return self._download(fresh[0])
             except ResultExpired:
                 raise ProviderError(
                     f"{self.name} job {job_id}: the result URL expired and a fresh one did not "

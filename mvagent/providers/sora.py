@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from mvagent import telemetry
 from mvagent.errors import ConfigError, ModerationError, ProviderError, RetryableProviderError
 from mvagent.models import ClipRequest
 from mvagent.providers import register
@@ -254,6 +255,11 @@ class SoraProvider(VideoProvider):
             self.sleep(delay_s)
 
     def _call(self, fn: Callable[[], T], *, what: str) -> T:
+        """One SDK call as a span (create, poll, download) with its errors mapped."""
+        with telemetry.provider_call("sora", telemetry.operation_of(what), model=self.model):
+            return self._call_mapped(fn, what=what)
+
+    def _call_mapped(self, fn: Callable[[], T], *, what: str) -> T:
         """Run one SDK call, mapping its errors onto ours.
 
         Our errors are raised `from None`: the SDK's exception text can quote the key, and a

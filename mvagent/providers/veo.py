@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from mvagent import telemetry
 from mvagent.errors import ConfigError, ModerationError, ProviderError, RetryableProviderError
 from mvagent.models import ClipRequest
 from mvagent.providers import register
@@ -249,7 +250,8 @@ class VeoProvider(VideoProvider):
             data = video.video_bytes
             return base64.b64decode(data) if isinstance(data, str) else data
         if video.uri and video.uri.startswith(("http://", "https://")):
-            return self._download(video.uri)
+            with telemetry.provider_call("veo", "download", model=self.model):
+                return self._download(video.uri)
         raise ProviderError(
             f"veo stored the video at {video.uri}; this provider expects the bytes inline "
             "(do not set an output storage URI)"
@@ -275,6 +277,11 @@ class VeoProvider(VideoProvider):
         return resp.content
 
     def _call(self, fn: Callable[[], T], *, what: str) -> T:
+        """One SDK call as a span (create, poll) with its errors mapped."""
+        with telemetry.provider_call("veo", telemetry.operation_of(what), model=self.model):
+            return self._call_mapped(fn, what=what)
+
+    def _call_mapped(self, fn: Callable[[], T], *, what: str) -> T:
         """One SDK call with its errors mapped onto ours, raised `from None` (no key leaks)."""
         import httpx
         from google.genai import errors

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from mvagent import telemetry
 from mvagent.errors import ConfigError, ModerationError, ProviderError, RetryableProviderError
 from mvagent.models import ClipRequest
 from mvagent.providers import register
@@ -313,19 +314,23 @@ class WebProvider(VideoProvider):
                 record = None
             else:
                 self._check_status(statuses, "reopening the job")
+        model = self.recipe.name
         if record is None:
-            self._submit(page, request, seconds=seconds, statuses=statuses)
-            if self.recipe.result.job_url_contains:
-                page.wait_for_url(f"**{self.recipe.result.job_url_contains}**")
-                self.journal.put(
-                    key, {"provider": "web", "job_url": page.url, "created": time.time()}
-                )
+            with telemetry.provider_call("web", "create", model=model):
+                self._submit(page, request, seconds=seconds, statuses=statuses)
+                if self.recipe.result.job_url_contains:
+                    page.wait_for_url(f"**{self.recipe.result.job_url_contains}**")
+                    self.journal.put(
+                        key, {"provider": "web", "job_url": page.url, "created": time.time()}
+                    )
         self.last_job_id = page.url
-        self._wait_done(page, statuses)
-        with page.expect_download(timeout=self.timeout_s * 1000) as info:
-            page.click(self.recipe.result.download)
-        with atomic_path(dest) as tmp:
-            info.value.save_as(tmp)
+        with telemetry.provider_call("web", "poll", model=model):
+            self._wait_done(page, statuses)
+        with telemetry.provider_call("web", "download", model=model):
+            with page.expect_download(timeout=self.timeout_s * 1000) as info:
+                page.click(self.recipe.result.download)
+            with atomic_path(dest) as tmp:
+                info.value.save_as(tmp)
         self.journal.drop(key)
         return dest
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import tempfile
+import threading
 from pathlib import Path
 
 from mvagent.ffmpeg import run_ffmpeg
@@ -11,9 +12,19 @@ from mvagent.ffmpeg import run_ffmpeg
 _DIR = Path(tempfile.mkdtemp(prefix="mvagent-fake-media-"))
 
 
-@functools.cache
+_LOCK = threading.Lock()
+
+
 def tiny_mp4(seconds: float, width: int = 160, height: int = 90, fps: int = 24) -> bytes:
     """An H.264 test pattern of exactly `seconds` (rounded to frames)."""
+    # functools.cache alone lets two server threads make the same file at once, one of
+    # them reading it while the other rewrites it (a corrupt clip downstream).
+    with _LOCK:
+        return _tiny_mp4(seconds, width, height, fps)
+
+
+@functools.cache
+def _tiny_mp4(seconds: float, width: int, height: int, fps: int) -> bytes:
     out = _DIR / f"clip-{seconds}-{width}x{height}-{fps}.mp4"
     run_ffmpeg(
         [

@@ -73,6 +73,7 @@ def test_broken_provider_stops_cleanly_then_reports_the_fallback(
         assert info.value.exit_code != 0
         assert not (out / "break" / "final.mp4").exists()
         assert len(fake.created) == 2 and fake.calls["content"] == 2  # two clips paid
+        _assert_failed_scene_table(info.value.scenes)
 
         final = _run(song, out, cache, fallback=["local"])
         assert final.is_file()
@@ -83,3 +84,21 @@ def test_broken_provider_stops_cleanly_then_reports_the_fallback(
         assert substituted and all(s.endswith("(local)") for s in substituted)
         # No clip paid twice: still the same two jobs, each downloaded once.
         assert len(fake.created) == 2 and fake.calls["content"] == 2
+
+
+def _assert_failed_scene_table(scenes: list[int]) -> None:
+    """The stopped run's scene table in the UI names the failed scenes and why."""
+    import json
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterType
+
+    with get_client(sync_client=True) as client:
+        tables = client.read_artifacts(
+            artifact_filter=ArtifactFilter(type=ArtifactFilterType(any_=["table"]))
+        )
+    (table,) = [t for t in tables if "scenes failed; the run stopped" in (t.description or "")]
+    rows = json.loads(table.data) if isinstance(table.data, str) else table.data
+    assert sorted(r["scene"] for r in rows if r["status"] == "failed") == sorted(scenes)
+    assert all("sora" in r["error"] for r in rows if r["status"] == "failed")
+    assert sum(r["status"] == "generated" and r["provider"] == "sora" for r in rows) == 2
