@@ -183,7 +183,7 @@ class SunoCredentials(Block):
         return _present(base_url=self.base_url, kind=self.kind, api_key=self.api_key)
 
     def get_client(self) -> Any:
-        from mvagent.providers.music import suno_client
+        from mvagent.sources.suno import suno_client
 
         return suno_client(**self.provider_config())
 
@@ -275,7 +275,7 @@ def load_credentials(provider: str, block_name: str) -> dict[str, Any]:
 
 def suno_client_from_block(block_name: str) -> Any:
     """The Suno client for SunoCredentials Block `block_name` (`name` or `type-slug/name`)."""
-    from mvagent.providers.music import suno_client
+    from mvagent.sources.suno import suno_client
 
     return suno_client(**load_credentials("suno", block_name))
 

@@ -141,7 +141,7 @@ def _runway(config: Mapping[str, Any]) -> Callable[[], str]:
 
 def _suno(config: Mapping[str, Any]) -> Callable[[], str]:
     def check() -> str:
-        from mvagent.providers.music import suno_client
+        from mvagent.sources.suno import suno_client
 
         credits = suno_client(**dict(config), attempts=1, timeout_s=15.0).credits()
         metrics.credits_left("suno", credits)  # the gauge, on the worker that runs doctor
