@@ -1,4 +1,4 @@
-"""Video providers and music sources, chosen by name."""
+"""Video providers (text-to-video models), chosen by name; music sources live in mvagent.sources."""
 
 from __future__ import annotations
 
