@@ -73,3 +73,11 @@ class BudgetExceededError(MvagentError):
 
 class RedoError(BadInputError):
     """`mvagent redo` was pointed at a folder or scene it cannot redo."""
+
+
+class QuotaExceededError(ProviderError):
+    """The provider's account is out of quota or credit (e.g. HTTP 429 `insufficient_quota`).
+
+    Not retried: waiting does not refill an account. Top it up, raise the plan's limit, or
+    fall back to another provider; a `mvagent.quota.low` event tells the team's webhook.
+    """

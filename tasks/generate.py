@@ -35,6 +35,7 @@ from mvagent.errors import BadInputError, BudgetExceededError, ProviderError, Sc
 from mvagent.models import Clip, ClipRequest, GenerationSettings, PlannerSettings
 from mvagent.providers.generation import Budget, clip_path, generate_clip
 from mvagent.providers.remote import fingerprint, sha256_file
+from tasks.quota import provider_out_of_quota
 
 LIMIT_PREFIX = "mvagent-provider-"
 log = logging.getLogger("mvagent.tasks.generate")
@@ -173,6 +174,12 @@ def _run_budget(settings: GenerationSettings, decisions_path: str) -> Budget:
         return _BUDGETS[key]
 
 
+def run_spend_usd(run_id: str) -> float:
+    """What this process's clips of flow run `run_id` have paid so far (every song, every take)."""
+    with _LOCK:
+        return round(sum(b.spent_usd for (_, rid), b in _BUDGETS.items() if rid == run_id), 4)
+
+
 def _cache(block: str | None) -> Any:
     name = block or os.environ.get("MVAGENT_CACHE_BLOCK")
     if not name:
@@ -243,6 +250,7 @@ def generate_clip_task(
         cache=_cache(cache_block),
         limiter=provider_limiter(concurrency=settings.concurrency, rate_per_minute=rate),
         rewriter=_rewriter(planner, settings, decisions_path),
+        on_quota=provider_out_of_quota,
     )
     progress.advance("generate", f"scene {clip.scene_index}" + (" (cached)" if clip.cached else ""))
     try:
