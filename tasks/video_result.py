@@ -41,11 +41,14 @@ def _scrub(text: str) -> str:
     return redact(text, secrets_in(dict(os.environ)))
 
 
-def _run_url() -> str:
+def _run_url(run_id: str) -> str:
+    """The run's page in the UI (the same address the run's log prints as "View at")."""
+    if not run_id:
+        return ""
     try:
-        from prefect.runtime import flow_run
+        from prefect.utilities.urls import url_for
 
-        return str(flow_run.ui_url or "")
+        return str(url_for("flow-run", obj_id=run_id, url_type="ui") or "")
     except Exception:  # noqa: BLE001 - no UI address known: the message goes without it
         return ""
 
@@ -87,7 +90,9 @@ def _tell(event: str, *, run_id: str, result: dict[str, Any]) -> None:
         get_logger("mvagent").warning("could not announce the video's result: %s", exc)
 
 
-def _result(*, title: str, state: str, cost_usd: float, link: str, message: str = "") -> dict:
+def _result(
+    *, run_id: str, title: str, state: str, cost_usd: float, link: str, message: str = ""
+) -> dict:
     first = (message.strip().splitlines() or [""])[0][:300]
     return {
         "title": _scrub(title) or "untitled",
@@ -95,7 +100,7 @@ def _result(*, title: str, state: str, cost_usd: float, link: str, message: str 
         "cost_usd": round(float(cost_usd), 4),
         "cost": f"${cost_usd:.2f}",
         "link": _scrub(link),
-        "run_url": _run_url(),
+        "run_url": _run_url(run_id),
         "message": _scrub(first),
     }
 
@@ -111,7 +116,7 @@ def announce_video(
 
     run_id = str(flow_run.id or "")
     link = video_link(song_dir=song_dir, slug=slug, storage_block=storage_block)
-    result = _result(title=title, state="Completed", link=link,
+    result = _result(run_id=run_id, title=title, state="Completed", link=link,
                      cost_usd=run_spend_usd(run_id) + llm_cost_usd)  # fmt: skip
     _tell(EVENT_COMPLETED, run_id=run_id, result=result)
     return result
@@ -128,6 +133,7 @@ def on_video_not_made(flow: Any, flow_run: Any, state: Any) -> None:
     title = str(song.get("title") or song.get("source") or ("demo" if song.get("demo") else ""))
     run_id = str(getattr(flow_run, "id", "") or "")
     result = _result(
+        run_id=run_id,
         title=title,
         state=str(getattr(state, "name", "") or "Failed"),
         cost_usd=run_spend_usd(run_id),
