@@ -75,13 +75,17 @@ def definitions(block_document_id: UUID) -> list[Any]:
 def apply_automations(block_document_id: UUID) -> list[str]:
     """Create the automations, or update those of the same name; returns what was done."""
     from prefect.client.orchestration import get_client
+    from prefect.events.schemas.automations import AutomationCore
 
     done = []
     with get_client(sync_client=True) as client:
         for automation in definitions(block_document_id):
             existing = client.read_automations_by_name(automation.name)
             if existing:
-                client.update_automation(existing[0].id, automation)
+                # Every field marked as set: the client sends only set fields, and the API
+                # refuses a trigger without its (default) posture.
+                full = AutomationCore.model_validate(automation.model_dump())
+                client.update_automation(existing[0].id, full)
                 for extra in existing[1:]:  # left by hand or by an older version: one is enough
                     client.delete_automation(extra.id)
                 done.append(f"updated {automation.name!r}")
