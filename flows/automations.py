@@ -82,9 +82,11 @@ def apply_automations(block_document_id: UUID) -> list[str]:
         for automation in definitions(block_document_id):
             existing = client.read_automations_by_name(automation.name)
             if existing:
-                # Every field marked as set: the client sends only set fields, and the API
-                # refuses a trigger without its (default) posture.
-                full = AutomationCore.model_validate(automation.model_dump())
+                # Every field marked as set (the client sends only set fields, and the API
+                # refuses a trigger without its default posture), except owner_resource,
+                # which the update endpoint refuses outright.
+                fields = set(AutomationCore.model_fields) - {"owner_resource"}
+                full = AutomationCore.model_validate(automation.model_dump(include=fields))
                 client.update_automation(existing[0].id, full)
                 for extra in existing[1:]:  # left by hand or by an older version: one is enough
                     client.delete_automation(extra.id)
