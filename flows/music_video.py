@@ -26,15 +26,17 @@ from tasks.review import redo_scene_task, rescue_scenes, review_clips, review_vi
 from tasks.telemetry import traced_run
 from tasks.track_state import on_video_done, on_video_failed
 from tasks.transcribe import transcribe_lyrics
+from tasks.video_result import announce_video, on_video_not_made
 
 
-# The hooks close a Suno track's watcher record, so a failed track is retried by the next poll.
+# The hooks close a Suno track's watcher record, so a failed track is retried by the next poll,
+# and announce a video that was not made (the notification automation listens).
 @flow(
     name="music-video",
     log_prints=True,
     on_completion=[on_video_done],
-    on_failure=[on_video_failed],
-    on_crashed=[on_video_failed],
+    on_failure=[on_video_failed, on_video_not_made],
+    on_crashed=[on_video_failed, on_video_not_made],
 )
 @traced_run("music-video")  # one trace per run, run metrics, the progress artifact
 def music_video(
@@ -80,7 +82,7 @@ def music_video(
     with stage("plan", timings):
         storyboard, requests = plan_video(
             analysis,
-            style=options.style or song_.style,
+            style=options.style or song.style or song_.style,
             seed=options.seed,
             render=options.render,
             generation=gen,
@@ -168,6 +170,13 @@ def music_video(
             song_dir=str(song_dir),
             storage_block=options.storage_block,
             drop_local_after_upload=options.drop_local_after_upload,
+        )
+        announce_video(
+            title=song_.title or song_.slug,
+            slug=song_.slug,
+            song_dir=str(song_dir),
+            storage_block=options.storage_block,
+            llm_cost_usd=storyboard.llm_cost_usd,
         )
     telemetry.write_trace(song_dir / "trace.jsonl")
     return str(song_dir / "final.mp4")

@@ -31,6 +31,11 @@ class SongInput(BaseModel):
         default="", description="song title for the title card; empty: from the source"
     )
     artist: str = Field(default="", description="artist name for the title card and the report")
+    style: str = Field(
+        default="",
+        description="the song's own style (Suno tags, a manifest's style column); used when "
+        "options.style is empty, and read from the Suno track when both are",
+    )
     lyrics_path: str | None = Field(
         default=None, description="Suno aligned-words JSON, LRC, SRT or plain text"
     )

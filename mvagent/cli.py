@@ -240,8 +240,9 @@ def redo(
 
 
 def _add_ops_commands() -> None:
-    from mvagent.cli_ops import blocks, clean, doctor
+    from mvagent.cli_ops import automations, blocks, clean, doctor
 
+    cli.add_command(automations)
     cli.add_command(doctor)
     cli.add_command(blocks)
     cli.add_command(clean)

@@ -1,4 +1,4 @@
-"""Operations commands: `mvagent doctor`, `mvagent blocks from-env`, `mvagent clean`.
+"""Operations commands: `mvagent doctor`, `blocks from-env`, `clean`, `automations apply`.
 
 Kept out of cli.py so the video commands and these grow apart. Prefect is imported only by
 the options that need saved Blocks (`--blocks`, `from-env`).
@@ -123,3 +123,42 @@ def clean(
     report.merge(ops.stale_render_dirs(dry_run=dry_run))
     prefix = "would have " if dry_run else ""
     click.echo(f"{prefix}{report.summary()} ({folder})")
+
+
+@click.group()
+def automations() -> None:
+    """Prefect automations: a webhook message when a video is done or failed, or quota is low."""
+
+
+@automations.command("apply")
+@click.option(
+    "--notify",
+    "notify_ref",
+    default=None,
+    help="Notification Block to send through (`name` or `type-slug/name`: custom-webhook, "
+    "slack-webhook, or the webhook Block `blocks from-env` saved from RAILWAY_WEBHOOK).",
+)
+@click.option(
+    "--webhook-url",
+    envvar="RAILWAY_WEBHOOK",
+    default=None,
+    help="Save this URL as the custom-webhook Block `mvagent` and send through it "
+    "(default: $RAILWAY_WEBHOOK).",
+)
+def automations_apply(notify_ref: str | None, webhook_url: str | None) -> None:
+    """Create or update the notification automations on the Prefect server (idempotent)."""
+    from blocks.notify import notification_block_id, save_webhook_block
+    from flows.automations import apply_automations
+    from mvagent.errors import ConfigError
+
+    if not notify_ref:
+        if not webhook_url:
+            raise ConfigError(
+                "automations apply: name a notification Block with --notify, or give "
+                "--webhook-url / set RAILWAY_WEBHOOK"
+            )
+        notify_ref = save_webhook_block(webhook_url)
+        click.echo(f"saved {notify_ref}")  # the name only: the URL is a secret
+    ref, block_id = notification_block_id(notify_ref)
+    for line in apply_automations(block_id):
+        click.echo(f"{line} -> {ref}")

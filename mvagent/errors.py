@@ -81,3 +81,11 @@ class RailwayError(MvagentError):
     def __init__(self, message: str, *, retryable: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class QuotaExceededError(ProviderError):
+    """The provider's account is out of quota or credit (e.g. HTTP 429 `insufficient_quota`).
+
+    Not retried: waiting does not refill an account. Top it up, raise the plan's limit, or
+    fall back to another provider; a `mvagent.quota.low` event tells the team's webhook.
+    """

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mvagent.errors import BadInputError
 
-FIELDS = ("source", "title", "artist", "lyrics_path", "suno_credentials_block")
+FIELDS = ("source", "title", "artist", "style", "lyrics_path", "suno_credentials_block")
 
 
 def load_manifest(path: str | Path) -> list[dict[str, str]]:

@@ -38,6 +38,7 @@ from tasks.provider_calls import (  # noqa: F401 - limit helpers re-exported for
     run_budget,
 )
 from tasks.provider_calls import rate_per_minute as resolve_rate
+from tasks.quota import provider_out_of_quota
 
 # --------------------------------------------------------------------------- Prefect caching
 
@@ -116,6 +117,7 @@ def generate_clip_task(
         cache=clip_cache(settings, cache_block),
         limiter=provider_limiter(concurrency=settings.concurrency, rate_per_minute=rate),
         rewriter=prompt_rewriter(planner, settings, decisions_path),
+        on_quota=provider_out_of_quota,
     )
     progress.advance("generate", f"scene {clip.scene_index}" + (" (cached)" if clip.cached else ""))
     try:

@@ -140,6 +140,12 @@ def run_budget(settings: GenerationSettings, decisions_path: str | Path) -> Budg
         return _BUDGETS[key]
 
 
+def run_spend_usd(run_id: str) -> float:
+    """What this process's clips of flow run `run_id` have paid so far (every song, every take)."""
+    with _LOCK:
+        return round(sum(b.spent_usd for (_, rid), b in _BUDGETS.items() if rid == run_id), 4)
+
+
 def clip_cache(settings: GenerationSettings, block: str | None = None) -> ClipCache:
     """The clip cache: an S3Bucket Block (`block` or MVAGENT_CACHE_BLOCK), else the folder
     or s3:// location in `settings.cache_dir`. Critic verdicts are kept there too."""

@@ -183,19 +183,13 @@ def _save_blocks(api: str, *, suno_url: str, s3, bucket: str) -> None:
 
 
 def _small_triggered_videos(api: str, *, out_dir: Path) -> None:
-    """Keep the trigger's own mapping, and make its videos tiny and in the test's folder."""
-    from prefect.events.schemas.automations import AutomationCore
+    """The deployment's own defaults (what the trigger's runs get): tiny videos, in the test's folder."""
+    from prefect.client.schemas.actions import DeploymentUpdate
 
     with _client(api) as client:
-        auto = next(
-            a for a in client.read_automations() if "mvagent.suno.track.ready" in str(a.trigger)
-        )
-        params = auto.actions[0].parameters
-        params["options"] = {**params["options"], "out_dir": str(out_dir), "render": SMALL}
-        core = AutomationCore.model_validate(
-            auto.model_dump(include=set(AutomationCore.model_fields) - {"owner_resource"})
-        )
-        client.update_automation(auto.id, core)  # fmt: skip
+        dep = client.read_deployment_by_name("music-video/music-video")
+        params = {**dep.parameters, "options": {"out_dir": str(out_dir), "render": SMALL}}
+        client.update_deployment(dep.id, DeploymentUpdate(parameters=params))
 
 
 def _client(api: str):

@@ -34,6 +34,7 @@ from mvagent.errors import (
     FFmpegError,
     ModerationError,
     ProviderError,
+    QuotaExceededError,
     RetryableProviderError,
 )
 from mvagent.models import Clip, ClipRequest, GenerationSettings
@@ -47,6 +48,8 @@ log = logging.getLogger("mvagent.generation")
 Limiter = Callable[[str], AbstractContextManager[Any]]
 # (refused prompt, provider's reason) -> a rewrite keeping the intent, or None (LLM rewriter).
 PromptRewriter = Callable[[str, str], "str | None"]
+# (provider name, one-line reason) -> None: told when a provider's account is out of quota.
+QuotaHook = Callable[[str, str], None]
 STAGE = "generate"
 
 
@@ -402,6 +405,7 @@ class _Run:
     record: _Recorder
     rng: random.Random
     rewriter: PromptRewriter | None = None
+    on_quota: QuotaHook | None = None
 
     def staging(self, key: str) -> Path:
         return self.dest.with_name(f".{self.dest.stem}.{key[:12]}.mp4")
@@ -468,6 +472,15 @@ class _Run:
                 continue
             except ConfigError:
                 raise
+            except QuotaExceededError as exc:
+                self.record("quota_exceeded", str(exc), provider=name)
+                if self.on_quota is not None:
+                    try:
+                        self.on_quota(name, str(exc))
+                    except Exception as hook_exc:  # noqa: BLE001 - an alert must not cost the clip
+                        log.warning("quota alert for %s failed: %s", name, hook_exc)
+                # Not permanent: the account is refilled, unlike a refused prompt.
+                raise _GiveUp(f"{name}: {exc}", permanent=False) from None
             except ProviderError as exc:
                 raise _GiveUp(f"{name}: {exc}", permanent=True) from None
             finally:
@@ -574,14 +587,16 @@ def generate_clip(
     retry: RetryPolicy | None = None,
     limiter: Limiter | None = None,
     rewriter: PromptRewriter | None = None,
+    on_quota: QuotaHook | None = None,
 ) -> Clip:
     """Make (or fetch) the clip for one scene as `clips_dir/scene-NNN.mp4`.
 
     `credentials` holds the primary provider's config (api_key, base_url, model...) or,
     nested by provider name, config for each one in the chain. `limiter(name)` is a context
     manager entered around every paid provider call (Prefect's global concurrency limits
-    in `tasks/generate.py`). The returned Clip's `cost_usd`/`paid_seconds` are what this
-    call paid: zero on a cache hit.
+    in `tasks/generate.py`); `on_quota(name, reason)` is told when a provider's account is
+    out of quota (the clip then falls back, or fails). The returned Clip's
+    `cost_usd`/`paid_seconds` are what this call paid: zero on a cache hit.
     """
     _remember_credentials(credentials)
     run = _Run(
@@ -594,6 +609,7 @@ def generate_clip(
         record=_Recorder(decisions, request.scene_index),
         rng=random.Random(),
         rewriter=rewriter,
+        on_quota=on_quota,
     )
     run.dest.parent.mkdir(parents=True, exist_ok=True)
     for stale in run.dest.parent.glob(f".{run.dest.stem}.*"):

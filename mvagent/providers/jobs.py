@@ -26,10 +26,16 @@ from typing import Any, ClassVar
 import httpx
 
 from mvagent import telemetry
-from mvagent.errors import ModerationError, ProviderError, RetryableProviderError
+from mvagent.errors import (
+    ModerationError,
+    ProviderError,
+    QuotaExceededError,
+    RetryableProviderError,
+)
 from mvagent.models import ClipRequest
 from mvagent.providers.base import Capabilities, VideoProvider
 from mvagent.providers.catalog import ModelSpec, model_spec, with_price
+from mvagent.providers.quota import is_quota_error
 from mvagent.providers.remote import (
     JobJournal,
     fingerprint,
@@ -224,8 +230,13 @@ class QueuedProvider(VideoProvider):
 
     # ------------------------------------------------------------------ the job
 
-    def transient(self, exc: Exception, *, what: str) -> RetryableProviderError:
+    def transient(self, exc: Exception, *, what: str) -> ProviderError:
         """Our error for a `TransientHTTP` / `TransientNetwork` raised by the transport."""
+        if isinstance(exc, TransientHTTP) and is_quota_error(exc.status, None, exc.text):
+            return QuotaExceededError(
+                f"{self.name}'s account is out of quota (HTTP {exc.status}) while {what}: "
+                f"{redact(exc.text, [self._api_key])}"
+            )
         if isinstance(exc, TransientHTTP):
             return RetryableProviderError(
                 f"{self.name} answered HTTP {exc.status} while {what}: "

@@ -19,10 +19,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mvagent import telemetry
-from mvagent.errors import ConfigError, ModerationError, ProviderError, RetryableProviderError
+from mvagent.errors import (
+    ConfigError,
+    ModerationError,
+    ProviderError,
+    QuotaExceededError,
+    RetryableProviderError,
+)
 from mvagent.models import ClipRequest
 from mvagent.providers import register
 from mvagent.providers.base import Capabilities, VideoProvider
+from mvagent.providers.quota import is_quota_error
 from mvagent.providers.remote import (
     JobJournal,
     atomic_path,
@@ -283,7 +290,12 @@ class SoraProvider(VideoProvider):
             message = redact(getattr(exc, "message", "") or "", [self._api_key])
             code = getattr(exc, "code", None)
             err: ProviderError
-            if status == 429 or status >= 500:
+            if is_quota_error(status, code, message):
+                err = QuotaExceededError(
+                    f"sora's account is out of quota (HTTP {status} {code or ''}) while {what}: "
+                    f"{message}; top it up or use --fallback"
+                )
+            elif status == 429 or status >= 500:
                 err = RetryableProviderError(
                     f"sora answered HTTP {status} while {what}: {message}",
                     retry_after_s=retry_after_s(exc.response.headers),
