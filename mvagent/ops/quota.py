@@ -36,7 +36,7 @@ class QuotaReading:
 
 
 def read_suno(config: Mapping[str, Any], *, threshold: float) -> QuotaReading:
-    from mvagent.providers.music import suno_client
+    from mvagent.sources.suno import suno_client
 
     secrets = [reveal(config.get("api_key"))]
     try:
