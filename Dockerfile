@@ -4,11 +4,14 @@
 # tests/test_image.py builds this Python layer the same way in a clean venv and runs the demo.
 FROM python:3.11-slim-bookworm
 
+# MVAGENT_METRICS_SPOOL: processes before and under the worker (doctor's credits reading, flow
+# runs) leave their measurements where the worker's Prometheus endpoint reads them.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     NUMBA_CACHE_DIR=/opt/numba-cache \
     PREFECT_SERVER_ANALYTICS_ENABLED=false \
-    PREFECT_WORKER_WEBSERVER_PORT=8080
+    PREFECT_WORKER_WEBSERVER_PORT=8080 \
+    MVAGENT_METRICS_SPOOL=/tmp/mvagent-metrics
 
 # chromium: the `web` provider drives browser-only generators through Playwright.
 RUN apt-get update \

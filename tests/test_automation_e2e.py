@@ -72,7 +72,7 @@ class FlakyVideos(FakeOpenAIVideos):
     def __init__(self, *, share: float, **kw) -> None:
         super().__init__(**kw)
         self.share = share
-        self.calls = 0
+        self.paid_routes = 0
         self.injected: Counter[str] = Counter()
 
     def dispatch(self, req: Request) -> Reply:
@@ -81,10 +81,10 @@ class FlakyVideos(FakeOpenAIVideos):
         with self.lock:
             # Every 1/share-th call, so the share is exact and a short run still gets some.
             if route in ("create", "retrieve", "content"):
-                self.calls += 1
+                self.paid_routes += 1
             flaky = (
                 route in ("create", "retrieve", "content")
-                and self.calls % round(1 / self.share) == 0
+                and self.paid_routes % round(1 / self.share) == 0
             )
             if flaky:
                 self.injected[route] += 1
