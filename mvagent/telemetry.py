@@ -178,6 +178,18 @@ def _clean(attributes: dict[str, Any]) -> dict[str, Attr]:
 
 
 @contextmanager
+def _errors_marked(s: Span) -> Iterator[None]:
+    """An exception leaving the block marks the span failed (type only: messages may hold
+    secrets), then propagates."""
+    try:
+        yield
+    except BaseException as exc:
+        s.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+        s.set_attribute("error.type", type(exc).__name__)
+        raise
+
+
+@contextmanager
 def run(name: str, *, key: str | None = None, **attributes: Any) -> Iterator[Span]:
     """The root span of one run; `key` (a flow run id) lets other threads find it."""
     ensure_otlp_export()
@@ -192,11 +204,8 @@ def run(name: str, *, key: str | None = None, **attributes: Any) -> Iterator[Spa
             with _lock:
                 _runs[key] = trace.set_span_in_context(root, Context())
         try:
-            yield root
-        except BaseException as exc:
-            root.set_status(Status(StatusCode.ERROR, type(exc).__name__))
-            root.set_attribute("error.type", type(exc).__name__)
-            raise
+            with _errors_marked(root):
+                yield root
         finally:
             if key:
                 with _lock:
@@ -208,19 +217,17 @@ def run(name: str, *, key: str | None = None, **attributes: Any) -> Iterator[Spa
 
 @contextmanager
 def span(name: str, **attributes: Any) -> Iterator[Span]:
-    with _tracer.start_as_current_span(
-        name,
-        context=_parent_context(),
-        attributes=_clean(attributes),
-        record_exception=False,
-        set_status_on_exception=False,
-    ) as s:
-        try:
-            yield s
-        except BaseException as exc:
-            s.set_status(Status(StatusCode.ERROR, type(exc).__name__))
-            s.set_attribute("error.type", type(exc).__name__)
-            raise
+    with (
+        _tracer.start_as_current_span(
+            name,
+            context=_parent_context(),
+            attributes=_clean(attributes),
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as s,
+        _errors_marked(s),
+    ):
+        yield s
 
 
 def record_span(name: str, *, seconds: float, ok: bool = True, **attributes: Any) -> None:
