@@ -28,7 +28,7 @@ demo: install
 # Two workers, one test file each at a time (module fixtures such as a real Prefect server
 # stay in one worker): 9.4 min instead of 14.4 min on 2 cores; most slow tests wait on servers.
 test: install
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow and not service"

@@ -7,6 +7,7 @@ and `render` are plain engine calls and never start Prefect.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -268,6 +269,10 @@ def _progress():
 
 
 def main(argv: list[str] | None = None) -> None:
+    # Prefect drains its event queue at exit and logs "Still processing items" while it waits;
+    # that progress note would be a second line under a one-line error. Real failures (ERROR)
+    # still show.
+    logging.getLogger("EventsWorker").setLevel(logging.ERROR)
     try:
         cli.main(args=argv, prog_name="mvagent", standalone_mode=False)
     except click.exceptions.Abort:

@@ -24,3 +24,18 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the files with the most slow tests first, so `make test`'s two workers finish together.
+
+    xdist's default queues files by test count, which puts the few-but-long end-to-end files
+    last and leaves one worker idle for minutes; the Makefile turns that off
+    (--no-loadscope-reorder) and this order applies instead. Within a file, order is kept.
+    """
+    slow: dict[str, int] = {}
+    for item in items:
+        slow.setdefault(item.path.as_posix(), 0)
+        slow[item.path.as_posix()] += item.get_closest_marker("slow") is not None
+    rank = {path: i for i, path in enumerate(slow)}
+    items.sort(key=lambda it: (-slow[it.path.as_posix()], rank[it.path.as_posix()]))

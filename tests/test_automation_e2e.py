@@ -44,8 +44,8 @@ HOOK_TOKEN = "T000/B000/hook-secret-5512"
 TINY = {"width": 160, "height": 90, "fps": 8, "preset": "draft", "subtitles": "none",
         "title_card": False}  # fmt: skip
 # The check is 20 songs (MVAGENT_E2E_BACKFILL_SONGS=20, about 6 min idle: each flow run
-# is a fresh process); CI runs 5 to keep the suite well under 15 minutes.
-SONGS = int(os.environ.get("MVAGENT_E2E_BACKFILL_SONGS", "5"))
+# is a fresh process); CI runs 3 to keep the suite well under 15 minutes.
+SONGS = int(os.environ.get("MVAGENT_E2E_BACKFILL_SONGS", "3"))
 
 
 class Receiver(FakeServer):
