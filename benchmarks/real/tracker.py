@@ -14,6 +14,7 @@ beat. The decision and its figures are cached per module next to the songs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -50,7 +51,7 @@ MODULE_SUFFIXES = (".mod", ".s3m", ".xm", ".it", ".stm", ".mptm")
 LIBRARY_PACKAGES = ["libopenmpt0"]
 MAX_SECONDS = 150.0  # enough to score a song; keeps the render and the cache small
 # Bump when the grid or the acceptance rules change: cached decisions are then redone.
-RULES_VERSION = 1
+RULES_VERSION = 2
 CONVENTION = "4/16 (convention)"
 # Try 8/32 (2/8) rows when the 4/16 convention gives a tempo no one taps (see README).
 ALLOW_OTHER_CONVENTION = True
@@ -60,10 +61,13 @@ KEEP_DROPPED_AUDIO = bool(os.environ.get("MVAGENT_TRACKER_KEEP_DROPPED"))
 # Acceptance thresholds (see benchmarks/real/README.md for why each exists).
 MIN_MUSIC_S = 20.0
 BPM_RANGE = (70.0, 190.0)
-MIN_CONTRAST = 1.15  # best of the all-band and low-band onset contrast at beats vs half-way
+MIN_CONTRAST = 1.3  # best of the all-band and low-band onset contrast at beats vs half-way
 MAX_LAG_MS = 25.0  # libopenmpt adds no lead-in: a grid this far off is not the audio's
-MAX_THIRD_SPREAD_MS = 25.0
-MIN_BAR_PHASE = 0.9  # bar-start strength over the strongest other bar position
+MAX_THIRD_SPREAD_MS = 12.0  # one envelope frame; more means the parts of the song disagree
+MIN_BAR_PHASE = 1.1  # bar-start strength over the strongest other bar position
+# At most this many songs per package (in file order), so no composer dominates the set;
+# the package's later modules are then not rendered at all.
+MAX_PER_PACKAGE = 3
 
 
 @dataclass(frozen=True)
@@ -353,7 +357,30 @@ def build_all(*, rebuild: bool = False) -> list[RealSong]:
 
 
 def survey(*, rebuild: bool = False) -> list[tuple[RealSong | None, Decision]]:
-    """Every candidate module with its decision (songs only for the kept ones)."""
+    """Every candidate module with its decision (songs only for the kept ones).
+
+    Candidates go in package and file order; a file whose bytes were already seen (a game
+    that ships one module under two names) and a package's modules after its
+    `MAX_PER_PACKAGE`th kept song are listed with that reason and not rendered.
+    """
     if not ensure_packages(LIBRARY_PACKAGES + PACKAGES) or not openmpt.available():
         return []
-    return [build(pkg, p, rebuild=rebuild) for pkg, p in candidates()]
+    out: list[tuple[RealSong | None, Decision]] = []
+    seen: dict[str, str] = {}
+    kept: dict[str, int] = {}
+    for pkg, path in candidates():
+        name = slug(pkg, path)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        skip = Decision(slug=name, package=pkg, file=str(path), kept=False, reason="")
+        if digest in seen:
+            skip.reason = f"same file as {seen[digest]}"
+        elif kept.get(pkg, 0) >= MAX_PER_PACKAGE:
+            skip.reason = f"not rendered: {pkg} has {MAX_PER_PACKAGE} songs"
+        seen.setdefault(digest, name)
+        if skip.reason:
+            out.append((None, skip))
+            continue
+        song, d = build(pkg, path, rebuild=rebuild)
+        kept[pkg] = kept.get(pkg, 0) + d.kept
+        out.append((song, d))
+    return out
