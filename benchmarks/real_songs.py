@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/real_songs.py                 # ours vs librosa beat_track
     .venv/bin/python benchmarks/real_songs.py --sources hydrogen --only gm_kit_demo1
     .venv/bin/python benchmarks/real_songs.py --json rows.json
+    .venv/bin/python benchmarks/real_songs.py --sources tracker --decisions  # kept / dropped why
 
 The first run installs the Debian packages it needs (as root) and renders about 22 songs
 into ~/.cache/mvagent-bench/real/ (several minutes: Hydrogen exports in real time).
@@ -60,6 +61,31 @@ def print_list(songs: list[RealSong]) -> None:
     )
     print(
         "lag: best shift of the truth within a quarter beat, envelope latency removed. '!' = doubtful."
+    )
+
+
+def print_decisions() -> None:
+    """Every tracker-module candidate: its grid figures and why it is in or out of the set."""
+    from benchmarks.real import tracker
+
+    rows = [d for _, d in tracker.survey()]
+    print(
+        f"{'module':40s} {'rows':26s} {'bpm':>6s} {'mus s':>5s} {'contr':>5s} {'low':>5s} "
+        f"{'lag':>5s} {'sprd':>4s} {'bar':>5s}  decision"
+    )
+    for d in rows:
+        print(
+            f"{d.slug:40s} {d.highlight:26s} {d.bpm:6.1f} {d.music_s:5.0f} "
+            f"{d.onset_contrast:5.2f} {d.low_contrast:5.2f} {d.lag_ms:5.1f} "
+            f"{d.third_spread_ms:4.0f} {d.bar_phase:5.2f}  {'kept' if d.kept else d.reason}"
+        )
+    kept = [d for d in rows if d.kept]
+    print(
+        f"{len(kept)} of {len(rows)} modules kept, from {len({d.package for d in kept})} packages: "
+        f"{dict(Counter(d.package for d in kept))}"
+    )
+    print(
+        "dropped:", dict(Counter(d.reason.split(" (")[0].split(":")[0] for d in rows if not d.kept))
     )
 
 
@@ -148,7 +174,13 @@ def main() -> None:
     parser.add_argument("--trackers", nargs="*", choices=list(TRACKERS), default=list(TRACKERS))
     parser.add_argument("--rebuild", action="store_true", help="re-render every song")
     parser.add_argument("--json", type=Path, default=None, help="write per-song rows here")
+    parser.add_argument(
+        "--decisions", action="store_true", help="list every tracker module and why it is kept"
+    )
     args = parser.parse_args()
+    if args.decisions:
+        print_decisions()
+        return
 
     t0 = time.perf_counter()
     songs = load_real_set(sources=args.sources, rebuild=args.rebuild)

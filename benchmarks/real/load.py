@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from benchmarks.real import fretsonfire, hydrogen, musescore
+from benchmarks.real import fretsonfire, hydrogen, musescore, tracker
 from benchmarks.real.song import RealSong
 
 SOURCES: dict[str, Callable[..., list[RealSong]]] = {
     fretsonfire.SOURCE: fretsonfire.build_all,
     hydrogen.SOURCE: hydrogen.build_all,
     musescore.SOURCE: musescore.build_all,
+    tracker.SOURCE: tracker.build_all,
 }
 
 
