@@ -89,15 +89,16 @@ def print_decisions() -> None:
     )
 
 
-def _ours(song: RealSong) -> tuple[np.ndarray, np.ndarray, float]:
+def _ours(song: RealSong) -> tuple[np.ndarray, np.ndarray, float, float | None]:
     from mvagent.audio.analyze import analyze
 
     t0 = time.perf_counter()
     a = analyze(song.path)
-    return np.asarray(a.beats), np.asarray(a.downbeats), time.perf_counter() - t0
+    secs = time.perf_counter() - t0
+    return np.asarray(a.beats), np.asarray(a.downbeats), secs, a.beat_confidence
 
 
-def _librosa(song: RealSong) -> tuple[np.ndarray, np.ndarray, float]:
+def _librosa(song: RealSong) -> tuple[np.ndarray, np.ndarray, float, float | None]:
     import librosa
 
     t0 = time.perf_counter()
@@ -105,7 +106,7 @@ def _librosa(song: RealSong) -> tuple[np.ndarray, np.ndarray, float]:
     _, beats = librosa.beat.beat_track(y=y, sr=sr, units="time")
     # librosa has no downbeats: score its every-4th beat from the first so the column exists.
     beats = np.asarray(beats)
-    return beats, beats[:: max(song.meter, 1)], time.perf_counter() - t0
+    return beats, beats[:: max(song.meter, 1)], time.perf_counter() - t0, None
 
 
 TRACKERS = {"ours": _ours, "librosa": _librosa}
@@ -119,18 +120,19 @@ def run(songs: list[RealSong], trackers: list[str]) -> list[dict]:
     rows = []
     head = (
         f"{'song':34s} {'trk':7s} {'beatF':>5s} {'prec':>5s} {'CMLt':>5s} {'AMLt':>5s} "
-        f"{'downF':>5s} {'bpm':>6s} {'est':>6s} {'err ms':>6s} {'sec':>5s}  kind"
+        f"{'downF':>5s} {'bpm':>6s} {'est':>6s} {'err ms':>6s} {'sec':>5s} {'conf':>5s}  kind"
     )
     print(head)
     for song in songs:
         for trk in trackers:
-            beats, downs, secs = TRACKERS[trk](song)
+            beats, downs, secs, conf = TRACKERS[trk](song)
             r = {
                 "song": song.name,
                 "source": song.source,
                 "tracker": trk,
                 "bpm": song.bpm,
                 "seconds": secs,
+                "confidence": conf,
                 **evaluate(beats, downs, song),
             }
             rows.append(r)
@@ -138,7 +140,7 @@ def run(songs: list[RealSong], trackers: list[str]) -> list[dict]:
                 f"{song.name:34s} {trk:7s} {_fmt(r['beat_f'])} {_fmt(r['precision'])} "
                 f"{_fmt(r['cmlt'])} {_fmt(r['amlt'])} {_fmt(r['downbeat_f'])} {song.bpm:6.1f} "
                 f"{_fmt(r['est_bpm'], '6.1f')} {_fmt(r['signed_error_ms'], '+6.1f')} "
-                f"{secs:5.2f}  {r['error_kind']}",
+                f"{secs:5.2f} {_fmt(conf, '5.2f')}  {r['error_kind']}",
                 flush=True,
             )
     return rows
@@ -162,6 +164,25 @@ def summarise(rows: list[dict]) -> None:
                 f"CMLt {mean('cmlt'):.3f} AMLt {mean('amlt'):.3f} downF {mean('downbeat_f'):.3f} "
                 f"signed err {mean('signed_error_ms'):+.1f} ms  kinds {dict(Counter(r['error_kind'] for r in g))}"
             )
+
+
+def calibration(rows: list[dict], *, good_f: float = 0.9) -> None:
+    """How well `beat_confidence` separates right grids (beat F >= good_f) from wrong ones.
+
+    AUC: the chance that a random right song gets a higher confidence than a random wrong one
+    (0.5 = no information, 1 = perfect); the editor trusts the grid above its threshold.
+    """
+    scored = [r for r in rows if r.get("confidence") is not None and r["beat_f"] is not None]
+    right = [r["confidence"] for r in scored if r["beat_f"] >= good_f]
+    wrong = [r["confidence"] for r in scored if r["beat_f"] < good_f]
+    if not right or not wrong:
+        return
+    pairs = [(a > b) + 0.5 * (a == b) for a in right for b in wrong]
+    print(
+        f"confidence: right grids (F>={good_f}) n={len(right)} mean {np.mean(right):.2f} "
+        f"min {min(right):.2f}; wrong n={len(wrong)} mean {np.mean(wrong):.2f} "
+        f"max {max(wrong):.2f}; AUC {np.mean(pairs):.2f}"
+    )
 
 
 def main() -> None:
@@ -194,6 +215,7 @@ def main() -> None:
         return
     rows = run(songs, args.trackers)
     summarise(rows)
+    calibration(rows)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1, default=float))
 
