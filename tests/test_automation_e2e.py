@@ -34,7 +34,17 @@ from tests.fakes.openai_videos import FakeOpenAIVideos
 from tests.fakes.s3 import CREDS, s3_server  # noqa: F401 - the session fixture
 from tests.fakes.server import FakeServer, Reply, Request
 from tests.fakes.suno import FakeSuno
-from tests.test_team_path import PREFECT, _client, _free_port, _stop, _wait_healthy, _wait_state
+from tests.real_prefect import (
+    api_client,
+    free_port,
+    prefect,
+    server_env,
+    start_server,
+    start_worker,
+    stop,
+    wait_healthy,
+    wait_state,
+)
 
 pytestmark = [pytest.mark.service, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,72 +103,35 @@ class FlakyVideos(FakeOpenAIVideos):
         return reply() if callable(reply) else reply
 
 
-class SongSuno(FakeSuno):
-    def __init__(self, song_mp3: Path, **kw) -> None:
-        super().__init__(**kw)
-        self.song = song_mp3.read_bytes()
-
-    def handle(self, req):
-        if req.path.startswith("/files/") and req.path.endswith(".mp3"):
-            return "audio", Reply(200, self.song, headers={"content-type": "audio/mpeg"})
-        return super().handle(req)
-
-
 def _tiny_song(path: Path, *, seed: int, bpm: float) -> Path:
     """About 6 s of drums and chords: enough for a beat grid, two scenes and a real render."""
     y, _ = synth.groove(np.random.default_rng(seed), bpm=bpm, bars=2)
     return synth.write_wav(path, y)
 
 
-def _prefect(env: dict, *args: str) -> subprocess.CompletedProcess:
-    done = subprocess.run([*PREFECT, *args], env=env, cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)  # fmt: skip
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    return done
-
-
-def _worker(root: Path, env: dict, name: str) -> subprocess.Popen:
-    log = open(root / f"{name}.log", "w")  # noqa: SIM115 - the worker's output, read by tests
-    return subprocess.Popen(
-        [sys.executable, "-m", "flows.worker", "--pool", "mvagent-railway", "--limit", "2"],
-        env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, s3_server):  # noqa: F811 - the session fixture
     root = tmp_path_factory.mktemp("automation")
-    port = _free_port()
+    port = free_port()
     api = f"http://127.0.0.1:{port}/api"
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(root / "prefect-home"),
-        "PREFECT_API_URL": api,
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_WORKER_QUERY_SECONDS": "1",
-        "PREFECT_LOGGING_LEVEL": "INFO",
-    }
+    env = server_env(root, api, PREFECT_WORKER_QUERY_SECONDS="1")
     log = open(root / "server.log", "w")  # noqa: SIM115 - closed at teardown
-    server = subprocess.Popen(
-        [*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env={k: v for k, v in env.items() if k != "PREFECT_API_URL"},
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+    server = start_server(env, port=port, log=log)
     _tiny_song(root / "track.wav", seed=99, bpm=124.0)
     run_ffmpeg(["-v", "error", "-i", str(root / "track.wav"), str(root / "track.mp3")],
                what="encoding the fake track")  # fmt: skip
-    suno = SongSuno(root / "track.mp3", api_key=SUNO_KEY).__enter__()
+    suno = FakeSuno(api_key=SUNO_KEY, song_mp3=(root / "track.mp3").read_bytes()).__enter__()
     suno.library = []
     videos = FlakyVideos(share=0.10, api_key=SORA_KEY, poll_after_ms=20).__enter__()
     receiver = Receiver().__enter__()
     bucket = s3_server.new_bucket()
     workers: list[subprocess.Popen] = []
     try:
-        _wait_healthy(api, server, timeout_s=240)
+        wait_healthy(api, server, timeout_s=240)
         for args in (["work-pool", "create", "mvagent-railway", "--type", "process"],
                      ["block", "register", "-m", "blocks.credentials"],
                      ["--no-prompt", "deploy", "--all"]):  # fmt: skip
-            _prefect(env, *args)
+            prefect(env, *args, cwd=ROOT)
         _save_blocks(api, suno=suno, videos=videos, s3=s3_server, bucket=bucket)
         _set_music_video_defaults(api, root)
         applied = subprocess.run(
@@ -169,34 +142,31 @@ def stack(tmp_path_factory, s3_server):  # noqa: F811 - the session fixture
         assert applied.returncode == 0, applied.stdout + applied.stderr
         assert HOOK_TOKEN not in applied.stdout + applied.stderr
         worker_env = {**env, "MVAGENT_PROVIDER_RATE_PER_MINUTE": "0"}
-        workers += [_worker(root, worker_env, f"worker{i}") for i in (1, 2)]
+        workers += [
+            start_worker(["--pool", "mvagent-railway", "--limit", "2"], env=worker_env, cwd=root,
+                         log_path=root / f"worker{i}.log")
+            for i in (1, 2)
+        ]  # fmt: skip
         yield {"root": root, "api": api, "env": env, "suno": suno, "videos": videos,
                "receiver": receiver, "s3": s3_server, "bucket": bucket, "applied": applied}  # fmt: skip
     finally:
         for w in workers:
-            _stop(w)
+            stop(w)
         for fake in (suno, videos, receiver):
             fake.__exit__(None, None, None)
-        _stop(server)
+        stop(server)
         log.close()
 
 
 def _save_blocks(api: str, *, suno, videos, s3, bucket: str) -> None:
     from prefect.settings import PREFECT_API_URL, temporary_settings
-    from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
 
     from blocks.credentials import SoraCredentials, SunoCredentials
 
     with temporary_settings({PREFECT_API_URL: api}):
         SunoCredentials(base_url=suno.url, kind="selfhosted", api_key=SUNO_KEY).save("suno")
         SoraCredentials(api_key=SORA_KEY, base_url=videos.base_url, model="sora-2").save("sora")
-        aws = AwsCredentials(
-            aws_access_key_id=CREDS["aws_access_key_id"],
-            aws_secret_access_key=CREDS["aws_secret_access_key"],
-            region_name=CREDS["region_name"],
-            aws_client_parameters=AwsClientParameters(endpoint_url=s3.endpoint_url),
-        )
-        S3Bucket(bucket_name=bucket, bucket_folder="team", credentials=aws).save("videos")
+        s3.bucket_block(bucket, folder="team").save("videos")
 
 
 def _set_music_video_defaults(api: str, root: Path) -> None:
@@ -212,7 +182,7 @@ def _set_music_video_defaults(api: str, root: Path) -> None:
         "review_clips": False,
         "storage_block": "videos",
     }  # fmt: skip
-    with _client(api) as client:
+    with api_client(api) as client:
         dep = client.read_deployment_by_name("music-video/music-video")
         client.update_deployment(dep.id, DeploymentUpdate(parameters={**dep.parameters,
                                                                       "options": options}))  # fmt: skip
@@ -261,22 +231,22 @@ def _no_secrets(messages: list[str]) -> None:
 def test_a_new_suno_track_becomes_a_video_in_s3_once(stack):
     suno, receiver = stack["suno"], stack["receiver"]
     suno.library = [suno._clip("t-dawn", "Dawn Patrol", "", "complete")]
-    with _client(stack["api"]) as client:
+    with api_client(stack["api"]) as client:
         watch = _start(stack, "watch-suno/watch-suno", {"credentials_block": "suno"})
-        assert _wait_state(client, watch, timeout_s=240) == "COMPLETED", _logs(stack)
+        assert wait_state(client, watch, timeout_s=240) == "COMPLETED", _logs(stack)
         deadline = time.monotonic() + 60
         while not (runs := [r for r in _deployment_runs(client, "music-video")
                             if r.parameters["song"].get("source") == "suno:t-dawn"]):  # fmt: skip
             assert time.monotonic() < deadline, "the trigger started no run"
             time.sleep(1)
-        state = _wait_state(client, runs[0].id, timeout_s=360)
+        state = wait_state(client, runs[0].id, timeout_s=360)
         log = "".join((stack["root"] / f"worker{i}.log").read_text() for i in (1, 2))
         assert state == "COMPLETED", log[-3000:]
         # Only the song came from the event: the run has the deployment's options.
         assert set(runs[0].parameters["song"]) >= {"source", "title", "style"}
         assert runs[0].parameters["options"]["generation"]["provider"] == "sora"
         again = _start(stack, "watch-suno/watch-suno", {"credentials_block": "suno"})
-        assert _wait_state(client, again, timeout_s=120) == "COMPLETED"
+        assert wait_state(client, again, timeout_s=120) == "COMPLETED"
         time.sleep(4)  # time for a (wrong) trigger to fire
         mine = [r for r in _deployment_runs(client, "music-video")
                 if r.parameters["song"].get("source") == "suno:t-dawn"]  # fmt: skip
@@ -311,9 +281,9 @@ def test_a_backfill_on_2_workers_with_a_flaky_provider(stack):
     manifest = _manifest(root)
     created_before = len(videos.created)
     started = time.monotonic()
-    with _client(stack["api"]) as client:
+    with api_client(stack["api"]) as client:
         run = _start(stack, "backfill/backfill", {"manifest": str(manifest), "poll_s": 2})
-        state = _wait_state(client, run, timeout_s=1500)
+        state = wait_state(client, run, timeout_s=600 + 120 * SONGS)  # 2 workers, cold processes
         took = time.monotonic() - started
         log = "".join((root / f"worker{i}.log").read_text() for i in (1, 2))
         assert state == "COMPLETED", log[-4000:]
@@ -351,9 +321,9 @@ def test_a_backfill_on_2_workers_with_a_flaky_provider(stack):
     _no_secrets(receiver.messages)
 
     # The same manifest again: nothing new is started or paid for.
-    with _client(stack["api"]) as client:
+    with api_client(stack["api"]) as client:
         second = _start(stack, "backfill/backfill", {"manifest": str(manifest), "poll_s": 1})
-        assert _wait_state(client, second, timeout_s=120) == "COMPLETED"
+        assert wait_state(client, second, timeout_s=120) == "COMPLETED"
         assert len(_deployment_runs(client, "music-video")) == len(songs)
     assert len(videos.created) == created_before + sum(paid.values())
 
@@ -361,10 +331,10 @@ def test_a_backfill_on_2_workers_with_a_flaky_provider(stack):
 def test_low_suno_credits_reach_the_webhook(stack):
     suno, receiver = stack["suno"], stack["receiver"]
     suno.credits = 7
-    with _client(stack["api"]) as client:
+    with api_client(stack["api"]) as client:
         run = _start(stack, "check-quota/check-quota",
                      {"suno_credentials_block": "suno", "suno_min_credits": 50})  # fmt: skip
-        assert _wait_state(client, run, timeout_s=300) == "COMPLETED", _logs(stack)
+        assert wait_state(client, run, timeout_s=300) == "COMPLETED", _logs(stack)
     [message] = _wait_messages(receiver, "Quota low: suno", 1, timeout_s=120)
     assert "7 credits left" in message and "threshold 50" in message
     assert suno.calls["limit"] >= 1
@@ -376,12 +346,12 @@ def test_automations_apply_again_changes_nothing(stack):
 
     from flows.automations import QUOTA, VIDEO, apply_automations
 
-    with _client(stack["api"]) as client:
+    with api_client(stack["api"]) as client:
         before = {a.name: a.id for a in client.read_automations()}
         block_id = client.read_automations_by_name(VIDEO)[0].actions[0].block_document_id
     with temporary_settings({PREFECT_API_URL: stack["api"]}):
         assert apply_automations(block_id) == [f"updated {VIDEO!r}", f"updated {QUOTA!r}"]
-    with _client(stack["api"]) as client:
+    with api_client(stack["api"]) as client:
         after = {a.name: a.id for a in client.read_automations()}
     assert after == before and {VIDEO, QUOTA} <= set(after)
     assert "saved custom-webhook/mvagent" in stack["applied"].stdout

@@ -96,7 +96,6 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def observed(tmp_path_factory, prefect_harness, s3_server):  # noqa: F811
-    from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
 
     from flows.music_video import music_video
     from flows.params import SongInput, VideoOptions
@@ -105,13 +104,7 @@ def observed(tmp_path_factory, prefect_harness, s3_server):  # noqa: F811
     song = root / "Glass Tide.wav"
     synthesize_demo_song(song, form="short")
     bucket = s3_server.new_bucket()
-    creds = AwsCredentials(
-        aws_access_key_id=CREDS["aws_access_key_id"],
-        aws_secret_access_key=CREDS["aws_secret_access_key"],
-        region_name=CREDS["region_name"],
-        aws_client_parameters=AwsClientParameters(endpoint_url=s3_server.endpoint_url),
-    )
-    S3Bucket(bucket_name=bucket, credentials=creds).save("mv-telemetry", overwrite=True)
+    s3_server.bucket_block(bucket).save("mv-telemetry", overwrite=True)
     receiver = OTLPReceiver()
     spool = root / "spool"
     env = {

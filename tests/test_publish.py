@@ -13,18 +13,11 @@ pytestmark = pytest.mark.service
 
 def test_publish_uploads_the_folder(prefect_harness, s3_server, tmp_path):  # noqa: F811
     from prefect.client.orchestration import get_client
-    from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
 
     from tasks.publish import publish_video
 
     bucket = s3_server.new_bucket()
-    creds = AwsCredentials(
-        aws_access_key_id=CREDS["aws_access_key_id"],
-        aws_secret_access_key=CREDS["aws_secret_access_key"],
-        region_name=CREDS["region_name"],
-        aws_client_parameters=AwsClientParameters(endpoint_url=s3_server.endpoint_url),
-    )
-    S3Bucket(bucket_name=bucket, credentials=creds).save("mv-results", overwrite=True)
+    s3_server.bucket_block(bucket).save("mv-results", overwrite=True)
 
     song_dir = tmp_path / "my-song"
     (song_dir / "clips").mkdir(parents=True)

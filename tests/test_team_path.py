@@ -11,121 +11,60 @@ the next worker finishes into the (moto) S3 bucket. The commands are README's, w
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 
 from mvagent.demo import synthesize_demo_song
 from mvagent.ffmpeg import probe, run_ffmpeg
-from tests.fakes.s3 import CREDS, s3_server  # noqa: F401 - the session fixture
+from tests.fakes.s3 import s3_server  # noqa: F401 - the session fixture
 from tests.fakes.server import Reply
 from tests.fakes.suno import FakeSuno
+from tests.real_prefect import (
+    PREFECT,
+    api_client,
+    free_port,
+    prefect,
+    server_env,
+    start_server,
+    start_worker,
+    stop,
+    wait_healthy,
+    wait_state,
+)
 
 pytestmark = [pytest.mark.service, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
-PREFECT = [sys.executable, "-m", "prefect"]
 # README "Deploying", in order (README writes `.venv/bin/prefect`, `.venv/bin/python`).
 POOL = ["work-pool", "create", "mvagent-railway", "--type", "process"]
 REGISTER = ["block", "register", "-m", "blocks.credentials"]
 DEPLOY = ["--no-prompt", "deploy", "--all"]
-WORKER = ["-m", "flows.worker", "--pool", "mvagent-railway"]
+WORKER = ["--pool", "mvagent-railway"]
 RUN = ["deployment", "run", "music-video/music-video", "--params"]
 SMALL = {"width": 320, "height": 180, "fps": 12, "preset": "draft"}
 TRACK = "t-night"
-
-
-class SongSuno(FakeSuno):
-    """The fake self-hosted Suno API, serving a real 26 s song as every track's audio."""
-
-    def __init__(self, song_mp3: Path, **kw) -> None:
-        super().__init__(**kw)
-        self.song = song_mp3.read_bytes()
-
-    def handle(self, req):
-        if req.path.startswith("/files/") and req.path.endswith(".mp3"):
-            return "audio", Reply(200, self.song, headers={"content-type": "audio/mpeg"})
-        return super().handle(req)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, *, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"prefect server exited with {proc.returncode}")
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError("prefect server did not become healthy")
-
-
-def _stop(proc: subprocess.Popen, *, timeout_s: float = 20) -> float:
-    """SIGTERM, wait; returns the seconds it took to exit (kills it after `timeout_s`)."""
-    start = time.monotonic()
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    return time.monotonic() - start
 
 
 def _start_worker(root: Path, env: dict, name: str) -> subprocess.Popen:
     # The worker starts in an empty folder: nothing may depend on where it was started.
     elsewhere = root / "worker-cwd"
     elsewhere.mkdir(exist_ok=True)
-    log = open(root / f"{name}.log", "w")  # noqa: SIM115 - the worker's output, read by tests
-    return subprocess.Popen(
-        [sys.executable, *WORKER],
-        env=env,
-        cwd=elsewhere,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    return start_worker(WORKER, env=env, cwd=elsewhere, log_path=root / f"{name}.log")
 
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory, s3_server):  # noqa: F811 - the session fixture
     """A real server, the deployments, fake Suno libraries, an S3 bucket and one worker."""
     root = tmp_path_factory.mktemp("team")
-    port = _free_port()
+    port = free_port()
     api = f"http://127.0.0.1:{port}/api"
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(root / "prefect-home"),
-        "PREFECT_API_URL": api,
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
-        "PREFECT_WORKER_QUERY_SECONDS": "2",
-        "PREFECT_LOGGING_LEVEL": "INFO",
-    }
+    env = server_env(root, api, PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2",
+                     PREFECT_WORKER_QUERY_SECONDS="2")  # fmt: skip
     server_log = open(root / "server.log", "w")  # noqa: SIM115 - closed at teardown
-    server = subprocess.Popen(
-        [*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env={k: v for k, v in env.items() if k != "PREFECT_API_URL"},
-        stdout=server_log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    server = start_server(env, port=port, log=server_log)
     # SUNO_API_* on the worker: an empty library (what the scheduled watcher polls). The
     # SunoCredentials Block: another library with one track, so a run that reads the track
     # can only have used the Block.
@@ -134,16 +73,14 @@ def team(tmp_path_factory, s3_server):  # noqa: F811 - the session fixture
     synthesize_demo_song(root / "night.wav", form="short")
     run_ffmpeg(["-v", "error", "-i", str(root / "night.wav"), str(root / "night.mp3")],
                what="encoding the fake track")  # fmt: skip
-    library = SongSuno(root / "night.mp3", api_key="block-key").__enter__()
+    library = FakeSuno(api_key="block-key", song_mp3=(root / "night.mp3").read_bytes()).__enter__()
     library.library = [library._clip(TRACK, "Night Shift", "", "complete")]
     bucket = s3_server.new_bucket()
     state = {"worker": None}
     try:
-        _wait_healthy(api, server, timeout_s=120)
-        run = dict(env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        wait_healthy(api, server, timeout_s=120)
         for args in (POOL, REGISTER, DEPLOY):
-            done = subprocess.run([*PREFECT, *args], **run)
-            assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+            prefect(env, *args, cwd=ROOT)
         _save_blocks(api, suno_url=library.url, s3=s3_server, bucket=bucket)
         _small_triggered_videos(api, out_dir=root / "triggered")
         worker_env = {
@@ -157,55 +94,32 @@ def team(tmp_path_factory, s3_server):  # noqa: F811 - the session fixture
                "s3": s3_server, "bucket": bucket, "state": state}  # fmt: skip
     finally:
         if state["worker"] is not None:
-            _stop(state["worker"])
+            stop(state["worker"])
         suno.__exit__(None, None, None)
         library.__exit__(None, None, None)
-        _stop(server)
+        stop(server)
         server_log.close()
 
 
 def _save_blocks(api: str, *, suno_url: str, s3, bucket: str) -> None:
     """README's Block snippet, with the fakes' addresses."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
-    from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
 
     from blocks.credentials import SunoCredentials
 
     with temporary_settings({PREFECT_API_URL: api}):
         SunoCredentials(base_url=suno_url, kind="selfhosted", api_key="block-key").save("suno")
-        aws = AwsCredentials(
-            aws_access_key_id=CREDS["aws_access_key_id"],
-            aws_secret_access_key=CREDS["aws_secret_access_key"],
-            region_name=CREDS["region_name"],
-            aws_client_parameters=AwsClientParameters(endpoint_url=s3.endpoint_url),
-        )
-        S3Bucket(bucket_name=bucket, credentials=aws).save("videos")
+        s3.bucket_block(bucket).save("videos")
 
 
 def _small_triggered_videos(api: str, *, out_dir: Path) -> None:
     """The deployment's own defaults (what the trigger's runs get): tiny videos, in the test's folder."""
     from prefect.client.schemas.actions import DeploymentUpdate
 
-    with _client(api) as client:
+    with api_client(api) as client:
         dep = client.read_deployment_by_name("music-video/music-video")
         params = {**dep.parameters, "options": {"out_dir": str(out_dir), "render": SMALL}}
         client.update_deployment(dep.id, DeploymentUpdate(parameters=params))
-
-
-def _client(api: str):
-    from prefect.client.orchestration import SyncPrefectClient
-
-    return SyncPrefectClient(api)
-
-
-def _wait_state(client, flow_run_id, *, timeout_s: float) -> str:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        state = client.read_flow_run(flow_run_id).state
-        if state is not None and state.is_final():
-            return state.type.value
-        time.sleep(1)
-    raise TimeoutError(f"flow run {flow_run_id} did not finish in {timeout_s} s")
 
 
 def test_scheduler_creates_watch_suno_runs_that_complete(team):
@@ -213,7 +127,7 @@ def test_scheduler_creates_watch_suno_runs_that_complete(team):
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
     from prefect.states import Scheduled
 
-    with _client(team["api"]) as client:
+    with api_client(team["api"]) as client:
         deadline = time.monotonic() + 90
         runs = []
         while time.monotonic() < deadline and not runs:
@@ -226,7 +140,7 @@ def test_scheduler_creates_watch_suno_runs_that_complete(team):
         first = min(runs, key=lambda r: r.expected_start_time)
         # The next slot may be minutes away: make the scheduler's run due now.
         client.set_flow_run_state(first.id, Scheduled(scheduled_time=datetime.now(UTC)), force=True)
-        assert _wait_state(client, first.id, timeout_s=180) == "COMPLETED"
+        assert wait_state(client, first.id, timeout_s=180) == "COMPLETED"
     log = (team["root"] / "server.log").read_text()
     assert "bulk DML" not in log and "InvalidRequestError" not in log
     # It polled the fake library for real.
@@ -248,8 +162,8 @@ def test_music_video_deployment_runs_on_a_process_worker(team):
     }
     with temporary_settings({PREFECT_API_URL: team["api"]}):
         run = run_deployment("music-video/music-video", parameters=params, timeout=0)
-    with _client(team["api"]) as client:
-        state = _wait_state(client, run.id, timeout_s=420)
+    with api_client(team["api"]) as client:
+        state = wait_state(client, run.id, timeout_s=420)
     worker_log = (root / "worker.log").read_text()
     assert state == "COMPLETED", worker_log[-3000:]
     final = root / "videos" / "team-song" / "final.mp4"
@@ -277,7 +191,7 @@ def _watch(team, client) -> None:
         run = run_deployment(
             "watch-suno/watch-suno", parameters={"credentials_block": "suno"}, timeout=0
         )
-    assert _wait_state(client, run.id, timeout_s=180) == "COMPLETED"
+    assert wait_state(client, run.id, timeout_s=180) == "COMPLETED"
 
 
 def _wait_runs(client, source: str, count: int, *, timeout_s: float) -> list:
@@ -296,15 +210,15 @@ def test_a_suno_track_read_through_a_block_is_retried_after_a_failed_run(team):
 
     library, source = team["library"], f"suno:{TRACK}"
     library.faults["audio"].append(Reply(404, {"detail": "not yet"}))  # the first run fails
-    with _client(team["api"]) as client:
+    with api_client(team["api"]) as client:
         _watch(team, client)
         first = _wait_runs(client, source, 1, timeout_s=120)[0]
-        assert _wait_state(client, first.id, timeout_s=300) == "FAILED"
+        assert wait_state(client, first.id, timeout_s=300) == "FAILED"
         assert first.parameters["song"]["suno_credentials_block"] == "suno"
         _watch(team, client)  # the next poll announces the failed track again
         runs = _wait_runs(client, source, 2, timeout_s=120)
         worker_log = (team["root"] / "worker.log").read_text()
-        assert _wait_state(client, runs[1].id, timeout_s=420) == "COMPLETED", worker_log[-3000:]
+        assert wait_state(client, runs[1].id, timeout_s=420) == "COMPLETED", worker_log[-3000:]
         _watch(team, client)  # done: announced no more
         time.sleep(5)
         assert len(_runs_for(client, source)) == 2
@@ -330,19 +244,19 @@ def test_sigterm_stops_the_worker_in_10_s_and_the_run_finishes_into_s3(team):
                              capture_output=True, text=True, timeout=120)  # fmt: skip
     assert started.returncode == 0, started.stdout + started.stderr
     run_id = re.search(r"UUID: ([0-9a-f-]{36})", started.stdout).group(1)
-    with _client(team["api"]) as client:
+    with api_client(team["api"]) as client:
         deadline = time.monotonic() + 120
         while client.read_flow_run(run_id).state.type.value != "RUNNING":
             assert time.monotonic() < deadline, "the run never started"
             time.sleep(0.5)
         time.sleep(3)  # well inside the run (ingest, analysis)
-        took = _stop(team["state"]["worker"], timeout_s=30)
+        took = stop(team["state"]["worker"], timeout_s=30)
         state = client.read_flow_run(run_id).state
         print(f"worker exit after SIGTERM: {took:.2f} s")
         assert took < 10, f"the worker took {took:.1f} s to stop"
         assert (state.type.value, state.name) == ("SCHEDULED", "AwaitingRetry"), state
         team["state"]["worker"] = _start_worker(root, team["env"], "worker2")
-        final = _wait_state(client, run_id, timeout_s=420)
+        final = wait_state(client, run_id, timeout_s=420)
     assert final == "COMPLETED", (root / "worker2.log").read_text()[-3000:]
     s3 = team["s3"].client()
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=team["bucket"])["Contents"]}
@@ -357,7 +271,7 @@ def test_readme_walkthrough_is_what_this_test_runs():
     section = text[text.index("## Deploying") :]
     for args in (POOL, REGISTER, DEPLOY, RUN):
         assert ".venv/bin/prefect " + " ".join(args) in section, args
-    assert ".venv/bin/python " + " ".join(WORKER) in section
+    assert ".venv/bin/python -m flows.worker " + " ".join(WORKER) in section
     for snippet in ('SunoCredentials(base_url=', '.save("suno")', 'S3Bucket(bucket_name=',
                     '.save("videos")', '"storage_block": "videos"', "credentials_block"):  # fmt: skip
         assert snippet in section, snippet

@@ -62,18 +62,12 @@ def test_a_missing_block_is_a_config_error(prefect_harness) -> None:
 
 
 def test_s3_bucket_block_gives_a_shared_clip_cache(prefect_harness, s3_server, tmp_path) -> None:
-    from prefect_aws import AwsClientParameters, AwsCredentials
-    from prefect_aws.s3 import S3Bucket
 
     from blocks.storage import s3_clip_cache
     from tests.fakes.media import tiny_mp4
 
     bucket = s3_server.new_bucket()
-    creds = AwsCredentials(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1",
-                           aws_client_parameters=AwsClientParameters(endpoint_url=s3_server.endpoint_url))  # fmt: skip
-    S3Bucket(bucket_name=bucket, bucket_folder="team", credentials=creds).save(
-        "clips-bucket", overwrite=True
-    )
+    s3_server.bucket_block(bucket, folder="team").save("clips-bucket", overwrite=True)
 
     cache = s3_clip_cache("clips-bucket")
     assert cache.location == f"s3://{bucket}/team/clips"

@@ -30,6 +30,15 @@ class S3Server:
         self.client().create_bucket(Bucket=name)
         return name
 
+    def bucket_block(self, bucket: str, *, folder: str = "") -> Any:
+        """A prefect-aws `S3Bucket` Block (unsaved) for `bucket` on this server."""
+        from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
+
+        creds = AwsCredentials(
+            **CREDS, aws_client_parameters=AwsClientParameters(endpoint_url=self.endpoint_url)
+        )
+        return S3Bucket(bucket_name=bucket, bucket_folder=folder, credentials=creds)
+
 
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:

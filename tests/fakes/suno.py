@@ -32,10 +32,15 @@ STAGES = ["PENDING", "TEXT_SUCCESS", "FIRST_SUCCESS", "SUCCESS"]
 
 class FakeSuno(FakeServer):
     def __init__(
-        self, *, api_key: str | None = "suno-test-key", media_url: str | None = None
+        self,
+        *,
+        api_key: str | None = "suno-test-key",
+        media_url: str | None = None,
+        song_mp3: bytes | None = None,
     ) -> None:
         super().__init__()
         self.api_key = api_key
+        self.song_mp3 = song_mp3  # every track's audio (default: a 2 s tone)
         self.media_url = media_url or self.url
         self.tasks: dict[str, dict] = {}
         self.callbacks: list[str] = []
@@ -60,7 +65,8 @@ class FakeSuno(FakeServer):
         if path.startswith("/files/"):
             name = path.rsplit("/", 1)[-1]
             if name.endswith(".mp3"):
-                return "audio", Reply(200, tiny_mp3(2.0), headers={"content-type": "audio/mpeg"})
+                audio = self.song_mp3 if self.song_mp3 is not None else tiny_mp3(2.0)
+                return "audio", Reply(200, audio, headers={"content-type": "audio/mpeg"})
             return "image", Reply(200, tiny_png(), headers={"content-type": "image/png"})
         if self.api_key and req.headers.get("authorization") != f"Bearer {self.api_key}":
             return "unauthorized", Reply(401, {"code": 401, "msg": "Unauthorized"})

@@ -12,18 +12,11 @@ pytestmark = pytest.mark.service
 
 
 def test_intermediates_dropped_only_after_upload(prefect_harness, s3_server, tmp_path):  # noqa: F811
-    from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
 
     from tasks.publish import publish_video
 
     bucket = s3_server.new_bucket()
-    creds = AwsCredentials(
-        aws_access_key_id=CREDS["aws_access_key_id"],
-        aws_secret_access_key=CREDS["aws_secret_access_key"],
-        region_name=CREDS["region_name"],
-        aws_client_parameters=AwsClientParameters(endpoint_url=s3_server.endpoint_url),
-    )
-    S3Bucket(bucket_name=bucket, credentials=creds).save("mv-drop", overwrite=True)
+    s3_server.bucket_block(bucket).save("mv-drop", overwrite=True)
     song_dir = tmp_path / "my-song"
     (song_dir / "clips").mkdir(parents=True)
     (song_dir / "final.mp4").write_bytes(b"video")
