@@ -126,11 +126,12 @@ def _phase_in_four(ev: _Evidence) -> int:
     pair = drums + np.roll(drums, -2)  # pair[p]: evidence that p and p+2 are kick beats
     # Within the pair, the stronger kick marks beat 1 - but only when the snare plays a
     # backbeat on the other pair; reggae's one drop (kick with the rimshot on 3) has none,
-    # and there the chords decide.
+    # and there the chords decide. The kick alone: a fill's snare hits on 3 are not a kick.
     snare = _profile(ev.snare, 4, 0)
     snare_pair = snare + np.roll(snare, -2)
     backbeat = (np.roll(snare_pair, -1) - snare_pair) > _BACKBEAT_MARGIN
-    lone = np.where(backbeat, drums - np.roll(drums, -2), 0.0)
+    kick = _profile(ev.kick, 4, 0)
+    lone = np.where(backbeat, kick - np.roll(kick, -2), 0.0)
     score = 0.25 * (pair - np.roll(pair, -1)) + (chord - chord.mean()) + _W_LONE * lone
     return int(np.argmax(score))
 

@@ -22,7 +22,8 @@ PRIOR_BPM = 120.0  # centre of the log-normal tempo prior
 PRIOR_OCTAVES = 1.0  # its width
 BACKBEAT_MIN = 0.2  # snare-periodicity evidence needed to move the level
 BACKBEAT_MARGIN = 0.25
-COMPOUND_BELOW_BPM = 80.0  # a ternary beat slower than this is counted in eighths (6/8)
+COMPOUND_BELOW_BPM = 80.0
+FAST_BACKBEAT_MAX_BPM = 200.0  # a ternary beat slower than this is counted in eighths (6/8)
 
 
 def autocorrelation(x: np.ndarray, *, max_lag: int) -> np.ndarray:
@@ -197,7 +198,7 @@ def choose_period(envs: Envelopes, *, fps: float) -> Period:
         # A syncopated kick can make 1.5 beats look like the period (drum and bass): try 2/3.
         gain_best = 0.0
         for alt in (period / 2, period * 2 / 3):
-            if not _in_range(alt, fps):
+            if not _in_range(alt, fps) or 60.0 * fps / alt > FAST_BACKBEAT_MAX_BPM:
                 continue
             gain = backbeat_gain(snare_acf, period, alt)
             # No snare envelope may disagree: a bass line in the snare-body register fakes a
