@@ -46,7 +46,7 @@ ALTERNATION = 0.4  # log ratio of kick (snare) on even over odd beats that marks
 PHASE_TIE = 0.1  # |log on/off| of the percussive envelope below which other cues vote
 # Kick and snare both this decisive (log on/off) outvote a percussive envelope that leans
 # the other way by less than PHASE_DRUMS_OVERRIDE: off-beat hats over a kick/snare groove.
-DRUMS_DECISIVE = 2.0
+DRUMS_DECISIVE = 1.0  # e^1 = 2.7x; 2.0 (7x) left a chiptune with ghost notes on the off-beat
 PHASE_DRUMS_OVERRIDE = 0.5
 KICK_DECISIVE = 0.4  # |log on/off| of the kick alone that settles a near tie
 KICK_TIE = 0.25  # |log on/off| of the percussive envelope below which the kick decides
