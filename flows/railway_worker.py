@@ -32,7 +32,7 @@ from prefect.workers.base import (
     BaseWorker,
     BaseWorkerResult,
 )
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from blocks.railway import RailwayCredentials
 from mvagent.errors import RailwayError
@@ -44,8 +44,9 @@ if TYPE_CHECKING:
 TOKEN_ENV = "RAILWAY_API_TOKEN"
 
 
-class RailwayJobConfiguration(BaseJobConfiguration):
-    """What one flow run's Railway service looks like (filled from the pool's template)."""
+class _RailwayServiceFields(BaseModel):
+    """The per-run service's settings: one definition for the job configuration and the pool's
+    form (Prefect's worker pattern declares both; the form's schema comes from the variables)."""
 
     image: str = Field(
         description="Docker image each flow run runs in (built from this project's Dockerfile)."
@@ -71,6 +72,10 @@ class RailwayJobConfiguration(BaseJobConfiguration):
         "exit before its service is deleted.",
     )
 
+
+class RailwayJobConfiguration(_RailwayServiceFields, BaseJobConfiguration):
+    """What one flow run's Railway service looks like (filled from the pool's template)."""
+
     def api(self) -> RailwayAPI:
         """A client for the configured token (Block first, then the worker's environment)."""
         if self.railway_credentials is not None:
@@ -82,32 +87,12 @@ class RailwayJobConfiguration(BaseJobConfiguration):
         )
 
 
-class RailwayVariables(BaseVariables):
+class RailwayVariables(_RailwayServiceFields, BaseVariables):
     """The pool's form: what a team sets once, and deployments may override per run."""
 
     image: str = Field(
         description="Docker image each flow run runs in (built from this project's Dockerfile), "
         "e.g. ghcr.io/you/musicvideo-agent:latest.",
-    )
-    project_id: str = Field(description="Railway project the per-run services are created in.")
-    environment_id: str = Field(description="Railway environment id (e.g. production's).")
-    railway_credentials: RailwayCredentials | None = Field(
-        default=None,
-        description=f"Block with the Railway API token; without it the worker's {TOKEN_ENV}.",
-    )
-    region: str | None = Field(default=None, description="Railway region, e.g. us-west2.")
-    poll_interval_s: float = Field(
-        default=5.0, description="Seconds between checks of the deployment and the run."
-    )
-    start_timeout_s: float = Field(
-        default=900.0,
-        description="Seconds the deployment may take to start (image pull) before the run is "
-        "reported crashed.",
-    )
-    exit_grace_s: float = Field(
-        default=10.0,
-        description="Seconds the container gets after the run ended to send its last logs and "
-        "exit before its service is deleted.",
     )
 
 
