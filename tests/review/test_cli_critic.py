@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.openai_chat import FakeOpenAIChat, VisionEditor, image_parts
+from tests.review.redo_checks import assert_only_scene_remade, clip_digests, hand_edit
 
 pytestmark = [pytest.mark.slow, pytest.mark.service]
 KEY = "sk-critic-cli-5d2a"
@@ -77,20 +78,10 @@ def test_make_with_llm_critic_retakes_once_and_judges_the_retake(made):
 
 
 def test_redo_one_scene_keeps_the_other_clips_and_the_hand_edits(made):
-    import hashlib
-
     _, tmp_path, _, _ = made
     folder = tmp_path / "out" / "critic"
-    timeline = json.loads((folder / "timeline.json").read_text())
-    timeline["shots"][-1]["transition"] = "cut"  # a hand edit
-    timeline["shots"][-1]["transition_duration"] = 0.0
-    (folder / "timeline.json").write_text(json.dumps(timeline))
-
-    def digests() -> dict[str, str]:
-        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted((folder / "clips").glob("scene-*.mp4"))}  # fmt: skip
-
-    before = digests()
+    timeline = hand_edit(folder)
+    before = clip_digests(folder)
     scene = timeline["shots"][1]["scene_index"]
     env = {**os.environ, "MVAGENT_CACHE_DIR": str(tmp_path / "cache")}
     env.pop("PREFECT_API_URL", None)
@@ -98,13 +89,7 @@ def test_redo_one_scene_keeps_the_other_clips_and_the_hand_edits(made):
            "--prompt", "a red kaleidoscope of rain"]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    after = digests()
-    name = f"scene-{scene:03d}.mp4"
-    assert after[name] != before[name]
-    assert {k: v for k, v in after.items() if k != name} == {
-        k: v for k, v in before.items() if k != name}  # fmt: skip
-    kept = json.loads((folder / "timeline.json").read_text())
-    assert kept["shots"][-1]["transition"] == "cut"  # the hand edit survived
+    assert_only_scene_remade(folder, before, scene)
     log = [json.loads(x) for x in (folder / "decisions.jsonl").read_text().splitlines()]
     redo_at = max(i for i, d in enumerate(log) if d["action"] == "redo")
     made_after = [d["scene_index"] for d in log[redo_at - 20 :] if d["action"] == "generated"]

@@ -21,6 +21,7 @@ from tests.fakes.openai_chat import FakeOpenAIChat, VisionEditor
 from tests.fakes.openai_videos import FakeOpenAIVideos
 from tests.fakes.server import Reply
 from tests.providers.helpers import SORA_KEY
+from tests.review.redo_checks import assert_only_scene_remade, clip_digests, hand_edit
 
 pytestmark = [pytest.mark.slow, pytest.mark.service]
 LLM_KEY = "sk-editor-flow-7c41"
@@ -161,11 +162,8 @@ def test_rerun_of_the_unchanged_song_pays_no_critic_and_no_clip(world, rescued):
 
 def test_flow_redo_scene_remakes_one_scene_and_keeps_hand_edits(world, rescued):
     folder = rescued[0].parent
-    timeline = json.loads((folder / "timeline.json").read_text())
-    timeline["shots"][-1]["transition"] = "cut"  # a hand edit
-    timeline["shots"][-1]["transition_duration"] = 0.0
-    (folder / "timeline.json").write_text(json.dumps(timeline))
-    clips = {p.name: _sha(p) for p in sorted((folder / "clips").glob("scene-*.mp4"))}
+    timeline = hand_edit(folder)
+    clips = clip_digests(folder)
     scene = timeline["shots"][0]["scene_index"]
     creates_before, renders_before = len(world.videos.created), len(world.renders)
 
@@ -173,13 +171,7 @@ def test_flow_redo_scene_remakes_one_scene_and_keeps_hand_edits(world, rescued):
 
     assert len(world.videos.created) == creates_before + 1  # only that scene was paid for
     assert world.videos.created[-1].prompt.startswith("a red dawn")
-    after = {p.name: _sha(p) for p in sorted((folder / "clips").glob("scene-*.mp4"))}
-    name = f"scene-{scene:03d}.mp4"
-    assert after[name] != clips[name]
-    assert {k: v for k, v in after.items() if k != name} == {
-        k: v for k, v in clips.items() if k != name}  # fmt: skip
-    kept = json.loads((folder / "timeline.json").read_text())
-    assert kept["shots"][-1]["transition"] == "cut"  # the hand edit survived
+    assert_only_scene_remade(folder, clips, scene)
     assert _sha(final) != world.renders[renders_before - 1]  # final.mp4 rendered again
     log = _log(folder)
     assert log[-1]["action"] == "redo" and log[-1]["scene_index"] == scene
