@@ -22,8 +22,8 @@ PRIOR_BPM = 120.0  # centre of the log-normal tempo prior
 PRIOR_OCTAVES = 1.0  # its width
 BACKBEAT_MIN = 0.2  # snare-periodicity evidence needed to move the level
 BACKBEAT_MARGIN = 0.25
-COMPOUND_BELOW_BPM = 80.0
-FAST_BACKBEAT_MAX_BPM = 200.0  # a ternary beat slower than this is counted in eighths (6/8)
+COMPOUND_BELOW_BPM = 80.0  # a ternary beat slower than this is counted in eighths (6/8)
+FAST_BACKBEAT_MAX_BPM = 200.0  # a backbeat does not move the beat above this (nobody taps 212)
 
 
 def autocorrelation(x: np.ndarray, *, max_lag: int) -> np.ndarray:
