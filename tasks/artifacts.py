@@ -201,6 +201,11 @@ def bucket_key(bucket: Any, *parts: str) -> str:
     return "/".join(p.strip("/") for p in (bucket.bucket_folder, *parts) if p and p.strip("/"))
 
 
+def s3_uri(bucket: Any, *parts: str) -> str:
+    """`s3://bucket/<folder>/<parts...>` of an object under an S3Bucket Block."""
+    return f"s3://{bucket.bucket_name}/{bucket_key(bucket, *parts)}"
+
+
 def publish_media(song_dir: str | Path, *, slug: str, title: str, bucket: Any = None) -> None:
     """The contact sheet (image artifact from S3, else markdown naming the file) and, when
     the video was uploaded, a link artifact to it."""
@@ -214,7 +219,7 @@ def publish_media(song_dir: str | Path, *, slug: str, title: str, bucket: Any = 
     sheet = base / "contact_sheet.png"
     if bucket is not None:
         video_key = bucket_key(bucket, slug, "final.mp4")
-        where = f"s3://{bucket.bucket_name}/{video_key}"
+        where = s3_uri(bucket, slug, "final.mp4")
         _safely(
             lambda: create_link_artifact(
                 link=presigned_url(bucket, video_key),

@@ -28,10 +28,9 @@ def video_link(*, song_dir: str, slug: str, storage_block: str | None) -> str:
     if not storage_block:
         return str((Path(song_dir) / "final.mp4").resolve())
     from blocks.storage import load_s3_bucket
+    from tasks.artifacts import s3_uri
 
-    bucket = load_s3_bucket(storage_block)
-    parts = [p.strip("/") for p in (bucket.bucket_folder, slug, "final.mp4") if p and p.strip("/")]
-    return f"s3://{bucket.bucket_name}/" + "/".join(parts)
+    return s3_uri(load_s3_bucket(storage_block), slug, "final.mp4")
 
 
 def _scrub(text: str) -> str:
