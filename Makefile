@@ -27,7 +27,7 @@ demo: install
 
 # Two workers, one test file each at a time (module fixtures such as a real Prefect server
 # stay in one worker), the files with the most slow tests first (tests/conftest.py) so both
-# finish together: 16.7 min on 2 shared cores for 581 tests (3 workers: 15.2 min, but the
+# finish together: 13.5-16.7 min on 2 shared cores for 581 tests (3 workers: 15.2 min, but the
 # e2e timing checks then compete for the cores; most slow tests wait on servers).
 test: install
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
