@@ -23,7 +23,9 @@ PRIOR_OCTAVES = 1.0  # its width
 BACKBEAT_MIN = 0.2  # snare-periodicity evidence needed to move the level
 BACKBEAT_MARGIN = 0.25
 COMPOUND_BELOW_BPM = 80.0  # a ternary beat slower than this is counted in eighths (6/8)
-FAST_BACKBEAT_MAX_BPM = 200.0  # a backbeat does not move the beat above this (nobody taps 212)
+# No rule moves the beat above this (nobody taps 212): not a backbeat at twice the speed,
+# not the eighths of a slow compound beat (pingus' 72.5 in threes is 145 for a listener, not 217).
+TAP_MAX_BPM = 200.0
 
 
 def autocorrelation(x: np.ndarray, *, max_lag: int) -> np.ndarray:
@@ -198,7 +200,7 @@ def choose_period(envs: Envelopes, *, fps: float) -> Period:
         # A syncopated kick can make 1.5 beats look like the period (drum and bass): try 2/3.
         gain_best = 0.0
         for alt in (period / 2, period * 2 / 3):
-            if not _in_range(alt, fps) or 60.0 * fps / alt > FAST_BACKBEAT_MAX_BPM:
+            if not _in_range(alt, fps) or 60.0 * fps / alt > TAP_MAX_BPM:
                 continue
             gain = backbeat_gain(snare_acf, period, alt)
             # No snare envelope may disagree: a bass line in the snare-body register fakes a
@@ -219,6 +221,7 @@ def choose_period(envs: Envelopes, *, fps: float) -> Period:
         is_ternary(acf, best)
         and 60.0 * fps / best < COMPOUND_BELOW_BPM
         and _in_range(best / 3, fps)
+        and 3 * 60.0 * fps / best <= TAP_MAX_BPM
     ):
         # A slow beat that divides in three is a compound meter (6/8, 12/8): we count its
         # eighths, so bars have 6 beats.

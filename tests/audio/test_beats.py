@@ -177,6 +177,17 @@ def test_six_eight_counts_eighths_in_bars_of_six(rng):
     assert mir_eval.beat.f_measure(truth[::6], bars.downbeats_s) >= 0.9
 
 
+def test_a_slow_beat_in_threes_is_not_counted_in_eighths_nobody_taps(rng):
+    # A kick at 72 a minute with soft triplet hats: counting its eighths (the 6/8 rule for
+    # slow ternary beats) would give 216, above what anyone taps, so the beat stays at 72.
+    truth = 0.5 + np.arange(3 * 48) * (60.0 / 216.0)
+    pattern = {p: [(synth.hat, 0.08)] for p in range(3)}
+    pattern[0] += [(synth.kick, 0.9)]
+    _, _, track = _track(_hits(rng, truth, pattern, meter=3))
+    assert abs(track.tempo_bpm - 72.0) < 1.0
+    assert _f(truth[::3], track.beats_s) >= 0.95
+
+
 def test_kick_and_snare_together_pull_an_offbeat_grid_back_onto_the_beat(rng):
     # Kick and snare alternate on the beats with ghost notes (0.6x) on the off-beats, under
     # loud off-beat hats that make all percussion slightly favour the off-beats. Kick and

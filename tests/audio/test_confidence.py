@@ -46,3 +46,17 @@ def test_no_systematic_latency(rng):
     errors = [e - truth[np.argmin(np.abs(truth - e))] for e in est]
     errors = [x for x in errors if abs(x) < 0.07]
     assert abs(np.mean(errors)) < 0.008
+
+
+def test_a_grid_at_two_thirds_of_the_tempo_is_not_confident():
+    """Clicks at 120 BPM, grids at 120 and at 80: every half-way point of the 80 grid is
+    silent (so contrast alone found it convincing) but its thirds land on clicks."""
+    from mvagent.audio.confidence import beat_confidence
+
+    fps = 100.0
+    env = np.zeros(3000)
+    env[::50] = 1.0
+    right = np.arange(0.0, 29.5, 0.5)
+    wrong = np.arange(0.0, 29.5, 0.75)
+    assert beat_confidence(env, right, fps=fps, agreement=1.0) >= 0.9
+    assert beat_confidence(env, wrong, fps=fps, agreement=1.0) < LOW_BEAT_CONFIDENCE
