@@ -23,7 +23,7 @@ CONTRAST_FULL = 1.4  # and that counts as fully convincing
 # Onset strength a third of a beat after the beats, relative to the beats: up to THIRDS_NONE
 # is what right grids show (fills, sixteenths); THIRDS_FULL leaves no confidence. Measured on
 # the real set (benchmarks/real_songs.py): this cap lifts the right-vs-wrong AUC from 0.59 to
-# 0.72 and, at LOW_BEAT_CONFIDENCE, flags 1 of 139 right grids (real + MIDI + variants).
+# 0.69 and, at LOW_BEAT_CONFIDENCE, flags 1 of 139 right grids (real + MIDI + variants).
 THIRDS_NONE, THIRDS_FULL = 0.2, 0.6
 
 
