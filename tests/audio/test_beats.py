@@ -6,10 +6,11 @@ import mir_eval
 import numpy as np
 import pytest
 
-from mvagent.audio.beats import correct_phase, track_beats
+from mvagent.audio.beats import adjust_level, correct_phase, track_beats
 from mvagent.audio.downbeats import find_bars
 from mvagent.audio.features import compute_features
-from mvagent.audio.onsets import onset_envelopes
+from mvagent.audio.onsets import Envelopes, onset_envelopes
+from mvagent.audio.tempo import snare_autocorrelations
 from tests.audio import synth
 
 
@@ -186,6 +187,30 @@ def test_a_slow_beat_in_threes_is_not_counted_in_eighths_nobody_taps(rng):
     _, _, track = _track(_hits(rng, truth, pattern, meter=3))
     assert abs(track.tempo_bpm - 72.0) < 1.0
     assert _f(truth[::3], track.beats_s) >= 0.95
+
+
+def test_a_snare_on_every_beat_keeps_a_level_whose_kicks_fall_on_one_and_three():
+    # Envelopes at 144 BPM: a kick on every other beat, a snare-band hit on every beat (a
+    # tracker song, heroes06, was halved to 72 on its kicks). A snare on the slow level's
+    # beats only (a ballad's half-time pulse) still halves.
+    fps = 100.0
+    beats = 0.5 + np.arange(90) * (60.0 / 144.0)
+
+    def level(snare_on_every_beat: bool) -> int:
+        kick, snare = np.zeros(4000), np.zeros(4000)
+        for i, b in enumerate(beats):
+            kick[int(round(b * fps))] = 1.0 if i % 2 == 0 else 0.0
+            snare[int(round(b * fps))] = 0.5 if snare_on_every_beat or i % 4 == 0 else 0.0
+        onset = np.maximum(kick, snare)
+        envs = Envelopes(onset=onset, percussive=onset, rise=onset, kick=kick, snare=snare,
+                         snare_noise=snare)  # fmt: skip
+        acfs = snare_autocorrelations(envs, max_lag=600)
+        _, factor = adjust_level(beats, envs, fps, snare_acf=acfs, ternary=False,
+                                 backbeat_here=False, triple_bar=False)  # fmt: skip
+        return factor
+
+    assert level(True) == 1
+    assert level(False) == -2
 
 
 def test_kick_and_snare_together_pull_an_offbeat_grid_back_onto_the_beat(rng):
