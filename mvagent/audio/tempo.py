@@ -26,6 +26,9 @@ COMPOUND_BELOW_BPM = 80.0  # a ternary beat slower than this is counted in eight
 # No rule moves the beat above this (nobody taps 212): not a backbeat at twice the speed,
 # not the eighths of a slow compound beat (pingus' 72.5 in threes is 145 for a listener, not 217).
 TAP_MAX_BPM = 200.0
+# Swung notes faster than this are sixteenths, not the eighths of a beat a listener taps:
+# Hydrogen's jazz kit at 100 with swung sixteenths was counted at 200.
+SWING_MAX_BPM = 180.0
 
 
 def autocorrelation(x: np.ndarray, *, max_lag: int) -> np.ndarray:
@@ -213,6 +216,7 @@ def choose_period(envs: Envelopes, *, fps: float) -> Period:
         if (
             best_bb < BACKBEAT_MIN
             and _in_range(best / 2, fps)
+            and 2 * 60.0 * fps / best <= SWING_MAX_BPM
             and is_ternary(acf, best / 2)
             and not is_ternary(acf, best)
         ):

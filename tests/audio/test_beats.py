@@ -10,7 +10,7 @@ from mvagent.audio.beats import adjust_level, correct_phase, track_beats
 from mvagent.audio.downbeats import find_bars
 from mvagent.audio.features import compute_features
 from mvagent.audio.onsets import Envelopes, onset_envelopes
-from mvagent.audio.tempo import snare_autocorrelations
+from mvagent.audio.tempo import choose_period, snare_autocorrelations
 from tests.audio import synth
 
 
@@ -234,3 +234,20 @@ def test_kick_and_snare_together_pull_an_offbeat_grid_back_onto_the_beat(rng):
     )  # fmt: skip
     off_by = ((fixed - beats[0]) / period) % 1.0
     assert np.all(np.minimum(off_by, 1.0 - off_by) < 0.05)
+
+
+@pytest.mark.parametrize(("figure_bpm", "beat_bpm"), [(80.0, 160.0), (100.0, 100.0)])
+def test_swung_notes_belong_to_the_beat_they_swing_up_to_180(figure_bpm, beat_bpm):
+    # One figure per beat at `figure_bpm`: a hit, a swung note a third in, the half-way hit,
+    # a swung note at five sixths; no drums to vote. At 80 the swung notes are eighths of a
+    # 160 beat (a jazz ride); at 100 they are sixteenths, and 200 is nobody's beat.
+    fps = 100.0
+    beat = 60.0 / figure_bpm
+    onset, silent = np.zeros(6000), np.zeros(6000)
+    for b in 0.5 + np.arange(int(55 / beat)) * beat:
+        for at, level in ((0.0, 1.0), (1 / 3, 0.3), (0.5, 0.7), (5 / 6, 0.3)):
+            onset[int(round((b + at * beat) * fps))] = level
+    envs = Envelopes(onset=onset, percussive=onset, rise=onset, kick=silent, snare=silent,
+                     snare_noise=silent)  # fmt: skip
+    period = choose_period(envs, fps=fps)
+    assert abs(60.0 * fps / period.frames - beat_bpm) < 1.0
