@@ -22,6 +22,9 @@ _W_CHORD, _W_BASS, _W_KICK, _W_SNARE = 1.0, 0.5, 0.5, 0.4
 # 0.1-0.3 all fix the Hydrogen song whose chords sit on 2 and 4 and keep the MIDI set's
 # reggae (kick with the rimshot on 3) right.
 _W_LONE, _BACKBEAT_MARGIN = 0.25, 0.5
+# Bass-note changes peaking on the chords' beat 1 confirm it (a tracker song's chords tied
+# with its drums); as a cue of their own they broke the shuffle blues variants' downbeats.
+_W_BASS_AGREES = 0.25
 
 
 @dataclass(frozen=True)
@@ -117,8 +120,9 @@ def _profile_score(x: np.ndarray, meter: int, phase: int) -> float:
 
 
 def _phase_in_four(ev: _Evidence) -> int:
-    """Downbeat phase in 4/4: chords change on beat 1 (bass lines are left out here: a walking
-    bass moves every beat); the drums (kick on 1 and 3, snare on 2 and 4) pick the pair."""
+    """Downbeat phase in 4/4: chords change on beat 1; the drums (kick on 1 and 3, snare on 2
+    and 4) pick the pair. The bass counts only where it changes most at the same beat as the
+    chords (a walking bass moves every beat, so on its own it says little)."""
     drums = _profile(ev.drums, 4, 0)
     chord = _profile(ev.chord, 4, 0)
     if drums is None or chord is None:
@@ -133,6 +137,10 @@ def _phase_in_four(ev: _Evidence) -> int:
     kick = _profile(ev.kick, 4, 0)
     lone = np.where(backbeat, kick - np.roll(kick, -2), 0.0)
     score = 0.25 * (pair - np.roll(pair, -1)) + (chord - chord.mean()) + _W_LONE * lone
+    bass = _profile(ev.bass, 4, 0)
+    if bass is not None and int(np.argmax(bass)) == int(np.argmax(chord)):
+        top = int(np.argmax(chord))
+        score[top] += _W_BASS_AGREES * (bass[top] - bass.mean())
     return int(np.argmax(score))
 
 

@@ -251,3 +251,25 @@ def test_swung_notes_belong_to_the_beat_they_swing_up_to_180(figure_bpm, beat_bp
                      snare_noise=silent)  # fmt: skip
     period = choose_period(envs, fps=fps)
     assert abs(60.0 * fps / period.frames - beat_bpm) < 1.0
+
+
+def test_bass_and_chords_together_outvote_a_kick_pair_in_the_bar_phase():
+    # Per-beat cues (z units) over 32 bars of 4: chords and bass both change on beat 4 of the
+    # drums' bar, while the drums lean slightly to kicks on 1 and 3 of it (a tracker song
+    # whose bar starts there). Chords alone tie with the drums; the bass agreeing settles it.
+    from mvagent.audio.downbeats import _Evidence, _phase_in_four
+
+    def cue(profile):
+        return np.tile(np.asarray(profile, dtype=float), 32)
+
+    ev = _Evidence(
+        chord=cue([0.0, -0.1, 0.1, 1.1]),
+        bass=cue([0.1, 0.0, 0.1, 1.2]),
+        kick=cue([0.6, 0.1, 0.3, 0.4]),
+        snare=cue([0.5, 1.2, -0.5, 0.7]),
+    )
+    assert _phase_in_four(ev) == 3
+    # Bass that changes elsewhere (a walking line) adds nothing: the tie stays with the drums.
+    walking = _Evidence(chord=ev.chord, bass=cue([0.5, 0.5, 0.5, 0.4]), kick=ev.kick,
+                        snare=ev.snare)  # fmt: skip
+    assert _phase_in_four(walking) == 0
