@@ -110,13 +110,13 @@ def _tiny_song(path: Path, *, seed: int, bpm: float) -> Path:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory, s3_server):  # noqa: F811 - the session fixture
+def stack(tmp_path_factory, s3_server, prefect_db):  # noqa: F811 - the session fixture
     root = tmp_path_factory.mktemp("automation")
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = server_env(root, api, PREFECT_WORKER_QUERY_SECONDS="1")
     log = open(root / "server.log", "w")  # noqa: SIM115 - closed at teardown
-    server = start_server(env, port=port, log=log)
+    server = start_server(env, port=port, log=log, database=prefect_db)
     _tiny_song(root / "track.wav", seed=99, bpm=124.0)
     run_ffmpeg(["-v", "error", "-i", str(root / "track.wav"), str(root / "track.mp3")],
                what="encoding the fake track")  # fmt: skip

@@ -56,7 +56,7 @@ def _start_worker(root: Path, env: dict, name: str) -> subprocess.Popen:
 
 
 @pytest.fixture(scope="module")
-def team(tmp_path_factory, s3_server):  # noqa: F811 - the session fixture
+def team(tmp_path_factory, s3_server, prefect_db):  # noqa: F811 - the session fixture
     """A real server, the deployments, fake Suno libraries, an S3 bucket and one worker."""
     root = tmp_path_factory.mktemp("team")
     port = free_port()
@@ -64,7 +64,7 @@ def team(tmp_path_factory, s3_server):  # noqa: F811 - the session fixture
     env = server_env(root, api, PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2",
                      PREFECT_WORKER_QUERY_SECONDS="2")  # fmt: skip
     server_log = open(root / "server.log", "w")  # noqa: SIM115 - closed at teardown
-    server = start_server(env, port=port, log=server_log)
+    server = start_server(env, port=port, log=server_log, database=prefect_db)
     # SUNO_API_* on the worker: an empty library (what the scheduled watcher polls). The
     # SunoCredentials Block: another library with one track, so a run that reads the track
     # can only have used the Block.
