@@ -98,7 +98,9 @@ class FlakyVideos(FakeOpenAIVideos):
             if flaky:
                 self.injected[route] += 1
         if flaky:  # before the job is touched: a 500 on create creates nothing
-            return Reply(500, {"error": {"message": "injected", "type": "server_error"}})
+            # Retry-After 0: the retry still happens, without the 2-6 s backoff it would wait.
+            return Reply(500, {"error": {"message": "injected", "type": "server_error"}},
+                         headers={"retry-after": "0"})  # fmt: skip
         return reply() if callable(reply) else reply
 
 
@@ -275,7 +277,7 @@ def test_a_backfill_on_2_workers_with_a_flaky_provider(stack):
     created_before = len(videos.created)
     started = time.monotonic()
     with api_client(stack["api"]) as client:
-        run = _start(stack, "backfill/backfill", {"manifest": str(manifest), "poll_s": 2})
+        run = _start(stack, "backfill/backfill", {"manifest": str(manifest), "poll_s": 1})
         state = wait_state(client, run, timeout_s=600 + 120 * SONGS)  # 2 workers, cold processes
         took = time.monotonic() - started
         log = "".join((root / f"worker{i}.log").read_text() for i in (1, 2))
