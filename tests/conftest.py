@@ -17,6 +17,10 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.pop("PREFECT_API_URL", None)
 # Events are stored in batches every 5 s by default; tests that read them back wait less.
 os.environ.setdefault("PREFECT_SERVER_SERVICES_EVENT_PERSISTER_FLUSH_INTERVAL", "0.5")
+# A clip refused a provider's concurrency slot is told to come back after the slots' average
+# occupancy times the queue (2 s per slot for a new limit, up to 30 s); the fakes finish a job
+# in milliseconds, so the waiting clips mostly slept. The server still holds the limit.
+os.environ.setdefault("PREFECT_SERVER_CONCURRENCY_MAXIMUM_CONCURRENCY_SLOT_WAIT_SECONDS", "0.2")
 
 
 @pytest.fixture(scope="session")
