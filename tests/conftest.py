@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
+from pathlib import Path
 
 import pytest
 
@@ -15,14 +17,39 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.pop("PREFECT_API_URL", None)
 # Events are stored in batches every 5 s by default; tests that read them back wait less.
 os.environ.setdefault("PREFECT_SERVER_SERVICES_EVENT_PERSISTER_FLUSH_INTERVAL", "0.5")
+# A clip refused a provider's concurrency slot is told to come back after the slots' average
+# occupancy times the queue (2 s per slot for a new limit, up to 30 s); the fakes finish a job
+# in milliseconds, so the waiting clips mostly slept. The server still holds the limit.
+os.environ.setdefault("PREFECT_SERVER_CONCURRENCY_MAXIMUM_CONCURRENCY_SLOT_WAIT_SECONDS", "0.2")
 
 
 @pytest.fixture(scope="session")
-def prefect_harness():
-    """One Prefect test server for the whole session (it takes ~10 s to start)."""
+def prefect_db(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
+    """A migrated Prefect database to copy for each test server (tests/prefect_db.py).
+
+    Kept in pytest's cache between sessions (keyed by the Prefect version); without the
+    cache plugin, in the session's temporary root, shared by the xdist workers.
+    """
+    from tests.prefect_db import template_path
+
+    cache = getattr(request.config, "cache", None)
+    folder = cache.mkdir("prefect-db") if cache is not None else None
+    return template_path(folder or tmp_path_factory.getbasetemp().parent / "prefect-db")
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(prefect_db: Path):
+    """One Prefect test server for the whole session, on a copy of the migrated database."""
+    from prefect.settings import PREFECT_SERVER_DATABASE_CONNECTION_URL
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    from tests.prefect_db import harness_on
+
+    with harness_on(prefect_db) as copies, prefect_test_harness(server_startup_timeout=120):
+        url = PREFECT_SERVER_DATABASE_CONNECTION_URL.value()
+        if not any(url.endswith(str(c)) for c in copies):  # the harness changed: only slower
+            warnings.warn(f"the test harness did not start on the migrated copy: {url}",
+                          stacklevel=1)  # fmt: skip
         yield
 
 

@@ -39,8 +39,18 @@ def server_env(root: Path, api: str, **extra: str) -> dict[str, str]:
     }
 
 
-def start_server(env: dict[str, str], *, port: int, log: IO[str]) -> subprocess.Popen:
-    """`prefect server start` on 127.0.0.1:`port` in its own session (stopped with `stop`)."""
+def start_server(
+    env: dict[str, str], *, port: int, log: IO[str], database: Path | None = None
+) -> subprocess.Popen:
+    """`prefect server start` on 127.0.0.1:`port` in its own session (stopped with `stop`).
+
+    `database`: a migrated database (the `prefect_db` fixture) to start from, copied to
+    PREFECT_HOME/prefect.db, the server's default file; without it the server migrates one.
+    """
+    if database is not None:
+        from tests.prefect_db import copy_to
+
+        copy_to(database, Path(env["PREFECT_HOME"]) / "prefect.db")
     return subprocess.Popen(
         [*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
         env={k: v for k, v in env.items() if k != "PREFECT_API_URL"},
@@ -109,5 +119,5 @@ def wait_state(client, flow_run_id, *, timeout_s: float) -> str:
         state = client.read_flow_run(flow_run_id).state
         if state is not None and state.is_final():
             return state.type.value
-        time.sleep(1)
+        time.sleep(0.25)  # a run ends at any moment: notice it soon
     raise TimeoutError(f"flow run {flow_run_id} did not finish in {timeout_s} s")

@@ -25,7 +25,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from mvagent.ffmpeg import probe, run_ffmpeg
@@ -99,25 +98,21 @@ class FlakyVideos(FakeOpenAIVideos):
             if flaky:
                 self.injected[route] += 1
         if flaky:  # before the job is touched: a 500 on create creates nothing
-            return Reply(500, {"error": {"message": "injected", "type": "server_error"}})
+            # Retry-After 0: the retry still happens, without the 2-6 s backoff it would wait.
+            return Reply(500, {"error": {"message": "injected", "type": "server_error"}},
+                         headers={"retry-after": "0"})  # fmt: skip
         return reply() if callable(reply) else reply
 
 
-def _tiny_song(path: Path, *, seed: int, bpm: float) -> Path:
-    """About 6 s of drums and chords: enough for a beat grid, two scenes and a real render."""
-    y, _ = synth.groove(np.random.default_rng(seed), bpm=bpm, bars=2)
-    return synth.write_wav(path, y)
-
-
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory, s3_server):  # noqa: F811 - the session fixture
+def stack(tmp_path_factory, s3_server, prefect_db):  # noqa: F811 - the session fixture
     root = tmp_path_factory.mktemp("automation")
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = server_env(root, api, PREFECT_WORKER_QUERY_SECONDS="1")
     log = open(root / "server.log", "w")  # noqa: SIM115 - closed at teardown
-    server = start_server(env, port=port, log=log)
-    _tiny_song(root / "track.wav", seed=99, bpm=124.0)
+    server = start_server(env, port=port, log=log, database=prefect_db)
+    synth.tiny_song(root / "track.wav", seed=99, bpm=124.0)
     run_ffmpeg(["-v", "error", "-i", str(root / "track.wav"), str(root / "track.mp3")],
                what="encoding the fake track")  # fmt: skip
     suno = FakeSuno(api_key=SUNO_KEY, song_mp3=(root / "track.mp3").read_bytes()).__enter__()
@@ -238,7 +233,7 @@ def test_a_new_suno_track_becomes_a_video_in_s3_once(stack):
         while not (runs := [r for r in _deployment_runs(client, "music-video")
                             if r.parameters["song"].get("source") == "suno:t-dawn"]):  # fmt: skip
             assert time.monotonic() < deadline, "the trigger started no run"
-            time.sleep(1)
+            time.sleep(0.25)
         state = wait_state(client, runs[0].id, timeout_s=360)
         log = "".join((stack["root"] / f"worker{i}.log").read_text() for i in (1, 2))
         assert state == "COMPLETED", log[-3000:]
@@ -266,7 +261,7 @@ def test_a_new_suno_track_becomes_a_video_in_s3_once(stack):
 def _manifest(root: Path) -> Path:
     rows = []
     for i in range(SONGS):
-        path = _tiny_song(root / f"song-{i:02d}.wav", seed=i, bpm=110.0 + i)
+        path = synth.tiny_song(root / f"song-{i:02d}.wav", seed=i, bpm=110.0 + i)
         rows.append({"source": path.name, "title": f"Backfill {i:02d}", "style": f"palette {i}"})
     rows.append({"source": "missing.wav", "title": "Backfill Missing"})
     manifest = root / "manifest.json"
@@ -282,7 +277,7 @@ def test_a_backfill_on_2_workers_with_a_flaky_provider(stack):
     created_before = len(videos.created)
     started = time.monotonic()
     with api_client(stack["api"]) as client:
-        run = _start(stack, "backfill/backfill", {"manifest": str(manifest), "poll_s": 2})
+        run = _start(stack, "backfill/backfill", {"manifest": str(manifest), "poll_s": 1})
         state = wait_state(client, run, timeout_s=600 + 120 * SONGS)  # 2 workers, cold processes
         took = time.monotonic() - started
         log = "".join((root / f"worker{i}.log").read_text() for i in (1, 2))

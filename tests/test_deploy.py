@@ -13,7 +13,25 @@ pytestmark = [pytest.mark.service, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_prefect_deploy_all(prefect_harness):
+@pytest.fixture
+def undeploy_after(prefect_harness):
+    """Remove the deployments (and their Suno trigger) from the session's server afterwards.
+
+    Left there, the trigger turns every `mvagent.suno.track.ready` event the watcher tests
+    send later in this worker into a music-video run: 148 at once from test_watch_cli, whose
+    writes lock the server's SQLite database until its `watch --once` times out.
+    """
+    from prefect.client.orchestration import get_client
+
+    yield
+    with get_client(sync_client=True) as client:
+        for dep in client.read_deployments():
+            if (dep.entrypoint or "").startswith("flows/"):  # prefect.yaml's, not other tests'
+                client.delete_resource_owned_automations(f"prefect.deployment.{dep.id}")
+                client.delete_deployment(dep.id)
+
+
+def test_prefect_deploy_all(undeploy_after):
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL
 

@@ -25,6 +25,7 @@ import pytest
 
 from mvagent import metrics, telemetry
 from mvagent.demo import synthesize_demo_song
+from mvagent.ffmpeg import run_ffmpeg
 from mvagent.models import GenerationSettings, PlannerSettings, RenderSettings
 from mvagent.review.settings import ReviewSettings
 from tests.fakes.openai_chat import FakeOpenAIChat
@@ -102,7 +103,10 @@ def observed(tmp_path_factory, prefect_harness, s3_server):  # noqa: F811
 
     root = tmp_path_factory.mktemp("telemetry")
     song = root / "Glass Tide.wav"
-    synthesize_demo_song(song, form="short")
+    # The first 26 s of the short song: 3 sora scenes, enough for every span checked here.
+    synthesize_demo_song(root / "long.wav", form="short")
+    run_ffmpeg(["-y", "-i", str(root / "long.wav"), "-t", "26", str(song)],
+               what="cutting the test song")  # fmt: skip
     bucket = s3_server.new_bucket()
     s3_server.bucket_block(bucket).save("mv-telemetry", overwrite=True)
     receiver = OTLPReceiver()
@@ -124,7 +128,7 @@ def observed(tmp_path_factory, prefect_harness, s3_server):  # noqa: F811
         try:
             options = VideoOptions(
                 out_dir=str(root / "out"),
-                render=RenderSettings(width=640, height=360, fps=24, preset="draft"),
+                render=RenderSettings(width=320, height=180, fps=12, preset="draft"),
                 generation=GenerationSettings(provider="sora", cache_dir=str(root / "cache")),
                 planner=PlannerSettings(mode="llm"),
                 storage_block="mv-telemetry",

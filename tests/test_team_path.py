@@ -20,6 +20,7 @@ import pytest
 
 from mvagent.demo import synthesize_demo_song
 from mvagent.ffmpeg import probe, run_ffmpeg
+from tests.audio.synth import tiny_song
 from tests.fakes.s3 import s3_server  # noqa: F401 - the session fixture
 from tests.fakes.server import Reply
 from tests.fakes.suno import FakeSuno
@@ -56,21 +57,21 @@ def _start_worker(root: Path, env: dict, name: str) -> subprocess.Popen:
 
 
 @pytest.fixture(scope="module")
-def team(tmp_path_factory, s3_server):  # noqa: F811 - the session fixture
+def team(tmp_path_factory, s3_server, prefect_db):  # noqa: F811 - the session fixture
     """A real server, the deployments, fake Suno libraries, an S3 bucket and one worker."""
     root = tmp_path_factory.mktemp("team")
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
-    env = server_env(root, api, PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2",
-                     PREFECT_WORKER_QUERY_SECONDS="2")  # fmt: skip
+    env = server_env(root, api, PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="1",
+                     PREFECT_WORKER_QUERY_SECONDS="1")  # fmt: skip
     server_log = open(root / "server.log", "w")  # noqa: SIM115 - closed at teardown
-    server = start_server(env, port=port, log=server_log)
+    server = start_server(env, port=port, log=server_log, database=prefect_db)
     # SUNO_API_* on the worker: an empty library (what the scheduled watcher polls). The
     # SunoCredentials Block: another library with one track, so a run that reads the track
     # can only have used the Block.
     suno = FakeSuno().__enter__()
     suno.library = []
-    synthesize_demo_song(root / "night.wav", form="short")
+    tiny_song(root / "night.wav", seed=7)
     run_ffmpeg(["-v", "error", "-i", str(root / "night.wav"), str(root / "night.mp3")],
                what="encoding the fake track")  # fmt: skip
     library = FakeSuno(api_key="block-key", song_mp3=(root / "night.mp3").read_bytes()).__enter__()
@@ -134,7 +135,7 @@ def test_scheduler_creates_watch_suno_runs_that_complete(team):
             runs = client.read_flow_runs(
                 deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["watch-suno"]))
             )
-            time.sleep(1)
+            time.sleep(0.25)
         assert runs, "the scheduler created no watch-suno run"
         assert runs[0].auto_scheduled, "the run was not created by the scheduler"
         first = min(runs, key=lambda r: r.expected_start_time)
@@ -152,7 +153,7 @@ def test_music_video_deployment_runs_on_a_process_worker(team):
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     root = team["root"]
-    synthesize_demo_song(root / "Team Song.wav", form="short")
+    tiny_song(root / "Team Song.wav", seed=3)
     params = {
         "song": {"source": str(root / "Team Song.wav"), "title": "Team Song"},
         "options": {
@@ -200,7 +201,7 @@ def _wait_runs(client, source: str, count: int, *, timeout_s: float) -> list:
         runs = _runs_for(client, source)
         if len(runs) >= count:
             return runs
-        time.sleep(1)
+        time.sleep(0.25)
     raise TimeoutError(f"the trigger made {len(_runs_for(client, source))} run(s), not {count}")
 
 
@@ -235,6 +236,7 @@ def test_sigterm_stops_the_worker_in_10_s_and_the_run_finishes_into_s3(team):
     import re
 
     root = team["root"]
+    # The 50 s song, not a tiny one: the run must still be going when the SIGTERM comes.
     synthesize_demo_song(root / "Term Song.wav", form="short")
     params = {
         "song": {"source": str(root / "Term Song.wav"), "title": "Term Song"},

@@ -117,3 +117,10 @@ def groove(
 def write_wav(path: Path, y: np.ndarray, *, sr: int = SR) -> Path:
     sf.write(path, y, sr, subtype="PCM_16")
     return path
+
+
+def tiny_song(path: Path, *, seed: int = 0, bpm: float = 124.0, bars: int = 2) -> Path:
+    """About 6 s of drums and chords (2 bars): enough for a beat grid, two scenes and a real
+    render, for tests whose point is not the song (a run on a worker, a trigger, an upload)."""
+    y, _ = groove(np.random.default_rng(seed), bpm=bpm, bars=bars)
+    return write_wav(path, y)

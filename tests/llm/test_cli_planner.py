@@ -29,10 +29,11 @@ LYRICS = [
 
 @pytest.fixture(scope="module")
 def song(tmp_path_factory) -> Path:
-    from mvagent.demo import synthesize_demo_song
+    from tests.audio.synth import tiny_song
 
     root = tmp_path_factory.mktemp("cli-llm")
-    synthesize_demo_song(root / "song.wav", form="short")
+    # 12 bars, about 25 s: every lyric line (2 s .. 23 s) is sung inside the song.
+    tiny_song(root / "song.wav", seed=5, bars=12)
     lrc = "\n".join(f"[00:{2 + 3 * i:02d}.00]{line}" for i, line in enumerate(LYRICS))
     (root / "song.lrc").write_text(lrc + "\n")
     return root / "song.wav"
