@@ -33,8 +33,11 @@ from mvagent.audio.analyze import analyze  # noqa: E402
 from mvagent.editing.plan import plan_timeline  # noqa: E402
 from mvagent.models import Analysis, Clip, RenderSettings  # noqa: E402
 from mvagent.planning.storyboard import plan_storyboard  # noqa: E402
+from mvagent.review.metrics import cut_on_beat_rate  # noqa: E402
+from mvagent.review.metrics import cut_times as timeline_cuts  # noqa: E402
 
 TARGET = 0.95  # share of cuts within one frame of a true beat (issue 8)
+SLACK_S = 0.001  # the truth's own precision: a cut 41.70 ms from a beat at 24 fps counts
 
 
 def cut_times(analysis: Analysis, *, fps: int, folder: Path) -> list[float]:
@@ -53,21 +56,15 @@ def cut_times(analysis: Analysis, *, fps: int, folder: Path) -> list[float]:
     timeline = plan_timeline(
         analysis, board, clips, settings=settings, audio=folder / "song.wav", base_dir=folder
     )
-    return [s.start for s in timeline.shots[1:]]
-
-
-SLACK_S = 0.001  # the truth's own precision: a cut 41.70 ms from a beat at 24 fps counts
+    return timeline_cuts(timeline)
 
 
 def on_beat_share(cuts: list[float], truth_s: np.ndarray, *, fps: int) -> float | None:
     """Share of cuts within one frame (1/fps s, plus SLACK_S) of a true beat; None without
-    cuts."""
+    cuts (the report's `cut_on_beat_rate`, against the truth instead of the analysis)."""
     if not cuts or len(truth_s) == 0:
         return None
-    cuts_s = np.asarray(cuts)
-    idx = np.clip(np.searchsorted(truth_s, cuts_s), 1, len(truth_s) - 1)
-    nearest = np.minimum(np.abs(cuts_s - truth_s[idx - 1]), np.abs(cuts_s - truth_s[idx]))
-    return float(np.mean(nearest <= 1.0 / fps + SLACK_S))
+    return cut_on_beat_rate(cuts, [float(t) for t in truth_s], fps=fps, slack_s=SLACK_S)
 
 
 def score(song: RealSong, *, fps: int, folder: Path) -> dict:

@@ -138,8 +138,8 @@ def _phase_in_four(ev: _Evidence) -> int:
     lone = np.where(backbeat, kick - np.roll(kick, -2), 0.0)
     score = 0.25 * (pair - np.roll(pair, -1)) + (chord - chord.mean()) + _W_LONE * lone
     bass = _profile(ev.bass, 4, 0)
-    if bass is not None and int(np.argmax(bass)) == int(np.argmax(chord)):
-        top = int(np.argmax(chord))
+    top = int(np.argmax(chord))
+    if bass is not None and int(np.argmax(bass)) == top:
         score[top] += _W_BASS_AGREES * (bass[top] - bass.mean())
     return int(np.argmax(score))
 

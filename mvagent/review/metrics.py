@@ -28,12 +28,17 @@ def cut_times(timeline: Timeline) -> list[float]:
 
 
 def cut_on_beat_rate(
-    cuts_s: list[float], beats_s: list[float], *, fps: float, anticipation_s: float = 0.0
+    cuts_s: list[float],
+    beats_s: list[float],
+    *,
+    fps: float,
+    anticipation_s: float = 0.0,
+    slack_s: float = 1e-6,
 ) -> float:
-    """Share of cuts within one frame of a beat (1.0 when there are no cuts)."""
+    """Share of cuts within one frame (plus `slack_s`) of a beat (1.0 when there are no cuts)."""
     if not cuts_s:
         return 1.0
-    tol = 1.0 / fps + 1e-6
+    tol = 1.0 / fps + slack_s
     hits = sum(_nearest_distance(c + anticipation_s, beats_s) <= tol for c in cuts_s)
     return hits / len(cuts_s)
 
