@@ -35,10 +35,9 @@ RUN uv pip install --system --no-cache --no-deps -e . \
  && chown -R mvagent:mvagent /opt/numba-cache /app
 
 USER mvagent
-# Warm numba's cache as the user that will read it.
-RUN python -c "from mvagent.demo import synthesize_demo_song as s; s('/tmp/w.wav', form='short')" \
- && mvagent analyze /tmp/w.wav --json > /dev/null \
- && rm /tmp/w.wav
+# Warm numba's cache as the user that will read it (tests/test_image.py: the demo then
+# compiles nothing).
+RUN python -m mvagent.warmup
 
 # The worker's /health (prefect worker --with-healthcheck); a per-run container made by the
 # `railway` worker type (PREFECT__FLOW_RUN_ID set) runs no server and is judged by its run.

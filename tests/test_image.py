@@ -4,7 +4,7 @@ There is no Docker engine here, so the test does what the Dockerfile's steps do,
 `python3.11 -m venv` in a temporary folder: `uv pip sync` of exactly requirements-runtime.lock
 (the uv cache makes it a copy, not a download), the folders the Dockerfile COPYs (read from
 the Dockerfile itself, so a folder it forgets fails here), the project with `--no-deps`, the
-numba warm-up, then `mvagent doctor` (offline defaults: only unconfigured rows, Prefect ok) and
+numba warm-up (after which the demo must compile nothing), then `mvagent doctor` (offline defaults: only unconfigured rows, Prefect ok) and
 the demo, whose final.mp4 must last as long as the song. The environment is a container's:
 only the venv on PATH, no keys, a fresh home.
 """
@@ -44,6 +44,7 @@ def test_dockerfile_uses_the_runtime_lock_only_a_user_and_a_healthcheck() -> Non
     steps = "\n".join(ln for ln in DOCKERFILE.splitlines() if not ln.lstrip().startswith("#"))
     assert "requirements.lock" not in steps.replace("requirements-runtime.lock", "")
     assert "--no-deps -e ." in DOCKERFILE
+    assert re.search(r"^RUN python -m mvagent.warmup$", DOCKERFILE, re.M)  # as the test runs it
     assert re.search(r"^USER mvagent$", DOCKERFILE, re.M)
     assert re.search(
         r"^HEALTHCHECK .*\n\s+CMD \[\"python\", \"-m\", \"flows.healthcheck\"\]", DOCKERFILE, re.M
@@ -109,10 +110,10 @@ def test_image_layer_in_a_clean_venv_runs_doctor_and_the_demo(
         "PREFECT_API_URL": PREFECT_API_URL.value(),  # as a Railway variable sets it
     }
     bin_ = venv / "bin"
-    step("warm", [python, "-c", "from mvagent.demo import synthesize_demo_song as s; "
-                  "s('/tmp/mvagent-warm.wav', form='short')"], cwd=app, env=env)  # fmt: skip
-    step("analyze", [str(bin_ / "mvagent"), "analyze", "/tmp/mvagent-warm.wav", "--json"],
-         cwd=app, env=env)  # fmt: skip
+    step("warm", [python, "-m", "mvagent.warmup"], cwd=app, env=env)
+    cache = Path(env["NUMBA_CACHE_DIR"])
+    warmed = sorted(p.name for p in cache.rglob("*.nbc"))
+    assert warmed, "the warm-up compiled nothing into NUMBA_CACHE_DIR"
 
     doctor = step("doctor", [str(bin_ / "mvagent"), "doctor"], cwd=app, env=env)
     table = doctor.stdout
@@ -128,6 +129,8 @@ def test_image_layer_in_a_clean_venv_runs_doctor_and_the_demo(
     song_s = float(re.search(r'"duration":\s*([0-9.]+)', analysis).group(1))
     info = probe(final)
     assert info.has_video and abs(info.duration_s - song_s) <= 1 / 12 + 0.01
+    # A new container compiles nothing: every function the make ran was in the warm cache.
+    assert sorted(p.name for p in cache.rglob("*.nbc")) == warmed
     # The package really came from the clean venv, not from the project's .venv (where the
     # import system finds them; importing Prefect only to print a path costs seconds).
     where = step("where", [python, "-c", "from importlib.util import find_spec as f; "
