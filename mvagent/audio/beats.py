@@ -36,6 +36,10 @@ from mvagent.audio.tempo import (
     tempogram,
 )
 
+# No rule moves the beat slower than this: a kit at 100 with its snare only on 4 is a
+# backbeat at 50 to the autocorrelation, but nobody taps 50 (the MIDI set's slowest song is
+# 58 BPM, its ballads are tapped at 60-64).
+TAP_MIN_BPM = 55.0
 SLOW_CONTRAST = 1.35  # beats / half-way points needed before a slower level is taken
 SLOW_KICK_CONTRAST = 1.3
 # Accents on every other beat halve the level only in a sparse texture (a one-drop, a
@@ -167,7 +171,7 @@ def adjust_level(
     period = float(np.median(np.diff(beats_s))) * fps
     bpm = 60.0 * fps / period
     slower = halve(beats_s, envs.onset, fps)
-    if 60.0 / np.median(np.diff(slower)) >= MIN_BPM:
+    if 60.0 / np.median(np.diff(slower)) >= TAP_MIN_BPM:
         # Slower needs every snare envelope to agree: a half-time feel, a jazz ride or a
         # clave also put a hit on every other beat in one register.
         gain = backbeat_gain(snare_acf, period, 2 * period, agree=True)

@@ -22,6 +22,10 @@ _W_CHORD, _W_BASS, _W_KICK, _W_SNARE = 1.0, 0.5, 0.5, 0.4
 # 0.1-0.3 all fix the Hydrogen song whose chords sit on 2 and 4 and keep the MIDI set's
 # reggae (kick with the rimshot on 3) right.
 _W_LONE, _BACKBEAT_MARGIN = 0.25, 0.5
+# Without a backbeat the heavier kick of a pair pulls weakly, and only where the snare does
+# not go with it: it settles a pair the chords leave tied (a drum kit alone, whose chroma is
+# cymbal noise) but not a one-drop's (kick and rimshot on 3) or a jazz comp's.
+_W_LONE_NO_BACKBEAT, _SNARE_WITH_KICK = 0.1, 0.25
 # Bass-note changes peaking on the chords' beat 1 confirm it (a tracker song's chords tied
 # with its drums); as a cue of their own they broke the shuffle blues variants' downbeats.
 _W_BASS_AGREES = 0.25
@@ -120,28 +124,38 @@ def _profile_score(x: np.ndarray, meter: int, phase: int) -> float:
 
 
 def _phase_in_four(ev: _Evidence) -> int:
-    """Downbeat phase in 4/4: chords change on beat 1; the drums (kick on 1 and 3, snare on 2
-    and 4) pick the pair. The bass counts only where it changes most at the same beat as the
-    chords (a walking bass moves every beat, so on its own it says little)."""
+    """Downbeat phase in 4/4 (index of the first downbeat among the first four beats)."""
+    score = _phase_scores(ev)
+    return int(np.argmax(score)) if score is not None else 0
+
+
+def _phase_scores(ev: _Evidence) -> np.ndarray | None:
+    """Per bar phase in 4/4, how well it fits: chords change on beat 1; the drums (kick on 1
+    and 3, snare on 2 and 4) pick the pair. The bass counts only where it changes most at the
+    same beat as the chords (a walking bass moves every beat, so on its own it says little)."""
     drums = _profile(ev.drums, 4, 0)
     chord = _profile(ev.chord, 4, 0)
     if drums is None or chord is None:
-        return 0
+        return None
     pair = drums + np.roll(drums, -2)  # pair[p]: evidence that p and p+2 are kick beats
-    # Within the pair, the stronger kick marks beat 1 - but only when the snare plays a
-    # backbeat on the other pair; reggae's one drop (kick with the rimshot on 3) has none,
-    # and there the chords decide. The kick alone: a fill's snare hits on 3 are not a kick.
+    # Within the pair, the stronger kick marks beat 1 when the snare plays a backbeat on the
+    # other pair; reggae's one drop (kick with the rimshot on 3) has none, and there the
+    # chords decide (the kick pulls only weakly, and not where the snare goes with it). The
+    # kick alone: a fill's snare hits on 3 are not a kick.
     snare = _profile(ev.snare, 4, 0)
     snare_pair = snare + np.roll(snare, -2)
     backbeat = (np.roll(snare_pair, -1) - snare_pair) > _BACKBEAT_MARGIN
     kick = _profile(ev.kick, 4, 0)
-    lone = np.where(backbeat, kick - np.roll(kick, -2), 0.0)
-    score = 0.25 * (pair - np.roll(pair, -1)) + (chord - chord.mean()) + _W_LONE * lone
+    heavier = kick - np.roll(kick, -2)  # [p]: kick on p over kick on p+2
+    snare_with = np.where(heavier > 0, 1.0, -1.0) * (snare - np.roll(snare, -2))
+    weak = np.where(snare_with < _SNARE_WITH_KICK, _W_LONE_NO_BACKBEAT, 0.0)
+    lone = heavier * np.where(backbeat, _W_LONE, weak)
+    score = 0.25 * (pair - np.roll(pair, -1)) + (chord - chord.mean()) + lone
     bass = _profile(ev.bass, 4, 0)
     top = int(np.argmax(chord))
     if bass is not None and int(np.argmax(bass)) == top:
         score[top] += _W_BASS_AGREES * (bass[top] - bass.mean())
-    return int(np.argmax(score))
+    return score
 
 
 def find_bars(

@@ -273,3 +273,52 @@ def test_bass_and_chords_together_outvote_a_kick_pair_in_the_bar_phase():
     walking = _Evidence(chord=ev.chord, bass=cue([0.5, 0.5, 0.5, 0.4]), kick=ev.kick,
                         snare=ev.snare)  # fmt: skip
     assert _phase_in_four(walking) == 0
+
+
+def test_heavier_kick_settles_a_pair_the_chords_leave_tied_without_a_backbeat():
+    # Hydrogen's jazz kit alone: kick on 1 and, softer, on 3, the snare only on 4 (no
+    # backbeat), and chroma that is cymbal noise (chords tie on 2 and 4 of the bar). The
+    # heavier kick marks beat 1. A one-drop (kick and rimshot on 3) whose chords change on 1
+    # keeps its chords' answer: there the snare goes with the heavier kick.
+    from mvagent.audio.downbeats import _Evidence, _phase_in_four
+
+    def cue(profile, phase=0):
+        return np.tile(np.roll(np.asarray(profile, dtype=float), phase), 32)
+
+    for phase in range(4):  # the song may start on any beat of the bar
+        jazz = _Evidence(
+            chord=cue([-0.16, 0.53, -0.14, 0.53], phase),
+            bass=cue([0.5, 0.1, 0.05, 0.5], phase),
+            kick=cue([2.0, 0.0, 1.2, 0.0], phase),
+            snare=cue([0.2, 0.0, 0.3, 1.0], phase),
+        )
+        assert _phase_in_four(jazz) == phase % 4
+        # Measured on the MIDI set's reggae_76: kick and rimshot on 3, chords change on 1.
+        one_drop = _Evidence(
+            chord=cue([1.03, -0.48, 0.68, -0.15], phase),
+            bass=cue([0.11, -1.06, 0.77, 0.19], phase),
+            kick=cue([0.01, -0.15, 1.97, 0.02], phase),
+            snare=cue([-0.17, -0.44, 0.74, 0.89], phase),
+        )
+        assert _phase_in_four(one_drop) == phase % 4
+
+
+def test_a_snare_only_on_four_does_not_halve_the_beat_below_a_tapped_tempo(rng):
+    # A kit at 100: kick on 1 and (softer) 3, snare only on 4, hats in eighths; the song
+    # starts on beat 3. To the autocorrelation the snare is a backbeat at 50, which nobody
+    # taps: the beat stays at 100 and the heavier kick is beat 1.
+    period = 60.0 / 100.0
+    halves = 0.5 + np.arange(128) * period / 2
+    truth = halves[::2]
+    kick, snare, hat = synth.kick, synth.snare, synth.hat
+    pattern = {i: [(hat, 0.35 if i % 2 == 0 else 0.15)] for i in range(8)}
+    pattern[0].append((kick, 0.45))
+    pattern[2].append((snare, 0.6))
+    pattern[4].append((kick, 0.9))
+    y = _hits(rng, halves, pattern, meter=8)
+    features, envs, track = _track(y)
+    assert abs(track.tempo_bpm - 100.0) < 1.0, track.tempo_bpm
+    assert _f(truth, track.beats_s) >= 0.95
+    bars = find_bars(track.beats_s, features, envs)
+    assert bars.meter == 4
+    assert _f(truth[2::4], bars.downbeats_s) >= 0.9
