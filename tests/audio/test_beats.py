@@ -322,3 +322,24 @@ def test_a_snare_only_on_four_does_not_halve_the_beat_below_a_tapped_tempo(rng):
     bars = find_bars(track.beats_s, features, envs)
     assert bars.meter == 4
     assert _f(truth[2::4], bars.downbeats_s) >= 0.9
+
+
+def test_section_changes_vote_for_beat_one_where_the_other_cues_tie(rng):
+    # 192 beats whose sound changes every 16 beats, the first change at beat 2 (the song
+    # starts on beat 3 of a bar): the biggest changes are found there, one per 48 beats at
+    # least four, and they settle a bar phase that chords and drums leave tied.
+    from mvagent.audio.downbeats import _Evidence, _phase_in_four, boundaries
+
+    n = 192
+    section = (np.arange(n) + 14) // 16  # changes at beats 2, 18, 34, ...
+    mel = rng.normal(0, 0.05, (40, n)) + (section % 3)[None, :] * np.linspace(0, 1, 40)[:, None]
+    chroma = np.abs(rng.normal(1, 0.05, (12, n)))
+    found = np.flatnonzero(boundaries(mel, chroma))
+    assert len(found) == 4
+    assert set(found) <= set(range(2, n, 16))
+    assert len(boundaries(mel[:, :20], chroma[:, :20])) == 20  # too short: no votes, no crash
+
+    flat = np.zeros(n)
+    tied = _Evidence(chord=flat, bass=flat, kick=np.tile([1.0, 0, 1.0, 0], n // 4), snare=flat,
+                     boundary=boundaries(mel, chroma))  # fmt: skip
+    assert _phase_in_four(tied) == 2
