@@ -27,9 +27,8 @@ demo: install
 
 # Two workers, one test file each at a time (module fixtures such as a real Prefect server
 # stay in one worker), the files with the most slow tests first (tests/conftest.py) so both
-# finish together: 13.7 min for 588 tests on 2 cores while another pytest (one slow file at a
-# time) shared them (before the 2026-12-03 trims: 13.5-16.7 min alone; the trims took the
-# slow files' own times down by ~390 s). 3 workers: the e2e timing checks compete for cores.
+# finish together: 8.6 min for 591 tests alone on the 2 cores (2026-12-03; 13.7 min while
+# another pytest shared them). 3 workers: the e2e timing checks compete for cores.
 test: install
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 

@@ -16,8 +16,14 @@ import soundfile as sf
 from benchmarks.songs.arrange import arrange
 from benchmarks.songs.spec import SongSpec, Truth
 
-SOUNDFONT = Path(os.environ.get("MVAGENT_SF2", "/usr/share/sounds/sf2/FluidR3_GM.sf2"))
+DEFAULT_SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+# MVAGENT_SF2 renders the same songs with other instruments (e.g. Debian's timgm6mb-soundfont
+# or musescore-general-soundfont-lossless): a check that the analysis is not tuned to one
+# set of samples. Those renders are cached in a folder of their own.
+SOUNDFONT = Path(os.environ.get("MVAGENT_SF2", str(DEFAULT_SOUNDFONT)))
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+if SOUNDFONT != DEFAULT_SOUNDFONT:
+    DATA_DIR = DATA_DIR / SOUNDFONT.stem
 SAMPLE_RATE = 44100
 
 
