@@ -52,8 +52,9 @@ SLOW_SPARSE_CONTRAST = 1.5
 SNARE_ON_BEATS, SNARE_OFF_SLOW = 2.0, 1.5
 ALTERNATION = 0.4  # log ratio of kick (snare) on even over odd beats that marks a backbeat
 PHASE_TIE = 0.1  # |log on/off| of the percussive envelope below which other cues vote
-# Kick and snare both this decisive (log on/off) outvote a percussive envelope that leans
-# the other way by less than PHASE_DRUMS_OVERRIDE: off-beat hats over a kick/snare groove.
+# Kick and snare together this decisive (log on/off, each at least KICK_DECISIVE and on
+# average DRUMS_DECISIVE) outvote a percussive envelope that leans the other way by less
+# than PHASE_DRUMS_OVERRIDE: off-beat hats over a kick/snare groove.
 DRUMS_DECISIVE = 1.0  # e^1 = 2.7x; 2.0 (7x) left a chiptune with ghost notes on the off-beat
 PHASE_DRUMS_OVERRIDE = 0.5
 KICK_DECISIVE = 0.4  # |log on/off| of the kick alone that settles a near tie
@@ -177,6 +178,17 @@ def adjust_level(
         gain = backbeat_gain(snare_acf, period, 2 * period, agree=True)
         if gain >= BACKBEAT_MARGIN and not every_beat(envs.kick, beats_s, fps):
             return slower, -2
+        # The autocorrelation's backbeat here, where beat positions put kick and snare
+        # alternating only on the slower level's beats: kick spill in the snare band made
+        # the snare recur on every slow beat (a ballad's kit from another soundfont).
+        if (
+            backbeat_here
+            and not ternary
+            and not triple_bar
+            and alternating_backbeat(envs, slower, fps)
+            and not alternating_backbeat(envs, beats_s, fps)
+        ):
+            return slower, -2
         if (
             not ternary
             and not backbeat_here
@@ -242,9 +254,11 @@ def correct_phase(
     score = _log_ratio(env, other, beats_s, fps)
     drums = [_log_ratio(e, other, beats_s, fps) for e in (envs.kick, envs.snare)]
     if abs(score) < PHASE_DRUMS_OVERRIDE:
-        if min(drums) > DRUMS_DECISIVE:
+        # Kick and snare agree and together are decisive: a funk kick that also plays
+        # off-beats agrees less strongly than its snare does.
+        if min(drums) >= KICK_DECISIVE and sum(drums) > 2 * DRUMS_DECISIVE:
             return other
-        if max(drums) < -DRUMS_DECISIVE:
+        if max(drums) <= -KICK_DECISIVE and sum(drums) < -2 * DRUMS_DECISIVE:
             return beats_s
         # The kick marks the beat a listener taps even where the snare plays the off-beats
         # (a double-time rock beat) or guitars push them: it decides a near tie.

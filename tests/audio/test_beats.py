@@ -343,3 +343,72 @@ def test_section_changes_vote_for_beat_one_where_the_other_cues_tie(rng):
     tied = _Evidence(chord=flat, bass=flat, kick=np.tile([1.0, 0, 1.0, 0], n // 4), snare=flat,
                      boundary=boundaries(mel, chroma))  # fmt: skip
     assert _phase_in_four(tied) == 2
+
+
+def _envelopes(n: int, fps: float, **hits: list[tuple[float, float]]) -> Envelopes:
+    """Envelopes of single-frame hits (time s, level) per band; onset is their maximum."""
+    bands = {}
+    for band in ("kick", "snare", "other"):
+        x = np.zeros(n)
+        for t, level in hits.get(band, []):
+            x[int(round(t * fps))] = max(x[int(round(t * fps))], level)
+        bands[band] = x
+    onset = np.maximum.reduce(list(bands.values()))
+    return Envelopes(onset=onset, percussive=onset, rise=onset,
+                     kick=bands["kick"], snare=bands["snare"], snare_noise=bands["snare"])  # fmt: skip
+
+
+@pytest.mark.parametrize("spill", [0.0, 0.4])
+def test_kick_and_snare_alternating_only_on_the_slower_beats_halve_a_backbeat_level(spill):
+    # A ballad at 64 tracked at 128: kick on its beats 1 and 3, snare on 2 and 4, hats on
+    # every fast beat, the kick spilling into the snare band (`spill`, another soundfont's
+    # kit). The autocorrelation reads a backbeat at 128; beat positions put the alternation
+    # on the slower level, so the beat is 64. A rock beat at 120 alternates at its own level
+    # and keeps it.
+    fps = 22050 / 256
+    fast = 1.0 + np.arange(256) * (60.0 / 128.0)
+    pos = np.arange(256) % 8
+    envs = _envelopes(
+        int((fast[-1] + 2) * fps), fps,
+        kick=[(t, 1.0) for t, p in zip(fast, pos, strict=True) if p in (0, 4)],
+        snare=[(t, 1.0) for t, p in zip(fast, pos, strict=True) if p in (2, 6)]
+        + [(t, spill) for t, p in zip(fast, pos, strict=True) if p in (0, 4)],
+        other=[(t, 0.3) for t in fast],
+    )  # fmt: skip
+    acfs = snare_autocorrelations(envs, max_lag=600)
+    _, factor = adjust_level(fast, envs, fps, snare_acf=acfs, ternary=False, backbeat_here=True,
+                             triple_bar=False)  # fmt: skip
+    assert factor == -2
+
+    rock = 1.0 + np.arange(200) * 0.5
+    envs = _envelopes(
+        int((rock[-1] + 2) * fps), fps,
+        kick=[(t, 1.0) for t in rock[0::2]], snare=[(t, 1.0) for t in rock[1::2]],
+        other=[(t + 0.25, 0.3) for t in rock],
+    )  # fmt: skip
+    acfs = snare_autocorrelations(envs, max_lag=600)
+    _, factor = adjust_level(rock, envs, fps, snare_acf=acfs, ternary=False, backbeat_here=True,
+                             triple_bar=False)  # fmt: skip
+    assert factor == 1
+
+
+def test_kick_and_snare_that_agree_overrule_a_slightly_offbeat_percussive_envelope():
+    # Funk from another soundfont: sixteenth hats and off-beat stabs make the percussive
+    # envelope favour the off-beats a little (log 0.23); the syncopated kick favours the
+    # beats only 1.7x, the snare (2 and 4, ghost notes between) 7x. Together they decide.
+    fps = 22050 / 256
+    beats = 1.0 + np.arange(160) * (60.0 / 108.0)
+    offs = beats + 30.0 / 108.0
+    n = int((beats[-1] + 2) * fps)
+    kick = [(t, 0.6) for t in beats] + [(t, 0.35) for t in offs]
+    snare = [(t, 1.0) for t in beats[1::2]] + [(t, 0.07) for t in offs]
+    envs = _envelopes(n, fps, kick=kick, snare=snare)
+    perc = np.zeros(n)
+    for t, level in [(t, 0.8) for t in beats] + [(t, 1.0) for t in offs]:
+        perc[int(round(t * fps))] = level
+    envs = Envelopes(onset=envs.onset, percussive=perc, rise=perc, kick=envs.kick,
+                     snare=envs.snare, snare_noise=envs.snare)  # fmt: skip
+    fixed = correct_phase(offs, envs, fps, harmonic=np.zeros(0), harmonic_fps=1.0,
+                          ternary=False)  # fmt: skip
+    off_by = ((fixed - beats[0]) / (60.0 / 108.0)) % 1.0
+    assert np.all(np.minimum(off_by, 1.0 - off_by) < 0.05)
