@@ -180,9 +180,12 @@ def adjust_level(
             return slower, -2
         # The autocorrelation's backbeat here, where beat positions put kick and snare
         # alternating only on the slower level's beats: kick spill in the snare band made
-        # the snare recur on every slow beat (a ballad's kit from another soundfont).
+        # the snare recur on every slow beat (a ballad's kit from another soundfont). Only
+        # from beats that are louder than the points between them (funk's off-beat-heavy
+        # texture had its alternation read on the wrong positions).
         if (
             backbeat_here
+            and contrast(envs.onset, beats_s, fps) >= 1.0
             and not ternary
             and not triple_bar
             and alternating_backbeat(envs, slower, fps)
