@@ -4,8 +4,9 @@ There is no Docker engine here, so the test does what the Dockerfile's steps do,
 `python3.11 -m venv` in a temporary folder: `uv pip sync` of exactly requirements-runtime.lock
 (the uv cache makes it a copy, not a download), the folders the Dockerfile COPYs (read from
 the Dockerfile itself, so a folder it forgets fails here), the project with `--no-deps`, the
-numba warm-up (after which the demo must compile nothing), then `mvagent doctor` (offline defaults: only unconfigured rows, Prefect ok) and
-the demo, whose final.mp4 must last as long as the song. The environment is a container's:
+numba warm-up (after which the demo must compile nothing), then `mvagent doctor` (offline
+defaults: only unconfigured rows, Prefect ok) and the demo, whose final.mp4 must last as long
+as the song. The environment is a container's:
 only the venv on PATH, no keys, a fresh home.
 """
 

@@ -29,6 +29,7 @@ from mvagent.audio.tempo import (
     BACKBEAT_MARGIN,
     MAX_BPM,
     MIN_BPM,
+    TAP_MIN_BPM,
     backbeat_gain,
     choose_period,
     local_periods,
@@ -36,10 +37,6 @@ from mvagent.audio.tempo import (
     tempogram,
 )
 
-# No rule moves the beat slower than this: a kit at 100 with its snare only on 4 is a
-# backbeat at 50 to the autocorrelation, but nobody taps 50 (the MIDI set's slowest song is
-# 58 BPM, its ballads are tapped at 60-64).
-TAP_MIN_BPM = 55.0
 SLOW_CONTRAST = 1.35  # beats / half-way points needed before a slower level is taken
 SLOW_KICK_CONTRAST = 1.3
 # Accents on every other beat halve the level only in a sparse texture (a one-drop, a
@@ -172,6 +169,10 @@ def adjust_level(
     period = float(np.median(np.diff(beats_s))) * fps
     bpm = 60.0 * fps / period
     slower = halve(beats_s, envs.onset, fps)
+    duple = not ternary and not triple_bar  # beats in twos, each split in two
+    straight = duple and not backbeat_here
+    onset_here = contrast(envs.onset, beats_s, fps)
+    alternates_here = alternating_backbeat(envs, beats_s, fps)
     if 60.0 / np.median(np.diff(slower)) >= TAP_MIN_BPM:
         # Slower needs every snare envelope to agree: a half-time feel, a jazz ride or a
         # clave also put a hit on every other beat in one register.
@@ -185,30 +186,26 @@ def adjust_level(
         # texture had its alternation read on the wrong positions).
         if (
             backbeat_here
-            and contrast(envs.onset, beats_s, fps) >= 1.0
-            and not ternary
-            and not triple_bar
+            and duple
+            and onset_here >= 1.0
+            and not alternates_here
             and alternating_backbeat(envs, slower, fps)
-            and not alternating_backbeat(envs, beats_s, fps)
         ):
             return slower, -2
         if (
-            not ternary
-            and not backbeat_here
-            and not triple_bar
-            and contrast(envs.onset, beats_s, fps) >= SLOW_SPARSE_CONTRAST
-            and not alternating_backbeat(envs, beats_s, fps)
+            straight
+            and onset_here >= SLOW_SPARSE_CONTRAST
+            and not alternates_here
             and not snare_on_every_beat(envs, beats_s, slower, fps)
             and contrast(envs.onset, slower, fps) >= SLOW_CONTRAST
             and contrast(envs.kick, slower, fps) >= SLOW_KICK_CONTRAST
         ):
             return slower, -2
-    straight = not ternary and not backbeat_here and not triple_bar
     if (
         straight
         and bpm < 100.0
         and 2 * bpm <= MAX_BPM
-        and contrast(envs.onset, beats_s, fps) < 1.25
+        and onset_here < 1.25
         and contrast(envs.kick, beats_s, fps) < 1.25
     ):
         return _double(beats_s), 2

@@ -9,7 +9,7 @@ positions is scored by how much the first position stands out; the best pair win
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -86,7 +86,8 @@ class _Evidence:
     bass: np.ndarray  # bass-note change
     kick: np.ndarray
     snare: np.ndarray
-    boundary: np.ndarray | None = None  # 1 where one of the song's biggest changes starts
+    # 1 where one of the song's biggest changes starts (empty: no such cue)
+    boundary: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def combined(self) -> np.ndarray:
@@ -190,7 +191,7 @@ def _phase_scores(ev: _Evidence) -> np.ndarray | None:
     top = int(np.argmax(chord))
     if bass is not None and int(np.argmax(bass)) == top:
         score[top] += _W_BASS_AGREES * (bass[top] - bass.mean())
-    votes = _profile(ev.boundary, 4, 0) if ev.boundary is not None else None
+    votes = _profile(ev.boundary, 4, 0)
     if votes is not None and votes.sum() > 0:
         score = score + _W_BOUNDARY * (votes / votes.sum() - 0.25)
     return score
@@ -243,7 +244,7 @@ def _slice(ev: _Evidence, u: int, v: int) -> _Evidence:
         bass=ev.bass[u:v],
         kick=ev.kick[u:v],
         snare=ev.snare[u:v],
-        boundary=ev.boundary[u:v] if ev.boundary is not None else None,
+        boundary=ev.boundary[u:v],
     )
 
 

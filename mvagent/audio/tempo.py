@@ -26,6 +26,10 @@ COMPOUND_BELOW_BPM = 80.0  # a ternary beat slower than this is counted in eight
 # No rule moves the beat above this (nobody taps 212): not a backbeat at twice the speed,
 # not the eighths of a slow compound beat (pingus' 72.5 in threes is 145 for a listener, not 217).
 TAP_MAX_BPM = 200.0
+# No rule moves the beat slower than this: a kit at 100 with its snare only on 4 is a
+# backbeat at 50 to the autocorrelation, but nobody taps 50 (the MIDI set's slowest song is
+# 58 BPM, its ballads are tapped at 60-64).
+TAP_MIN_BPM = 55.0
 # Swung notes faster than this are sixteenths, not the eighths of a beat a listener taps:
 # Hydrogen's jazz kit at 100 with swung sixteenths was counted at 200.
 SWING_MAX_BPM = 180.0

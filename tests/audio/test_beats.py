@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import mir_eval
 import numpy as np
 import pytest
@@ -345,14 +347,18 @@ def test_section_changes_vote_for_beat_one_where_the_other_cues_tie(rng):
     assert _phase_in_four(tied) == 2
 
 
+def _train(n: int, fps: float, hits: list[tuple[float, float]]) -> np.ndarray:
+    """An envelope of `n` frames with single-frame hits (time s, level)."""
+    x = np.zeros(n)
+    for t, level in hits:
+        i = int(round(t * fps))
+        x[i] = max(x[i], level)
+    return x
+
+
 def _envelopes(n: int, fps: float, **hits: list[tuple[float, float]]) -> Envelopes:
-    """Envelopes of single-frame hits (time s, level) per band; onset is their maximum."""
-    bands = {}
-    for band in ("kick", "snare", "other"):
-        x = np.zeros(n)
-        for t, level in hits.get(band, []):
-            x[int(round(t * fps))] = max(x[int(round(t * fps))], level)
-        bands[band] = x
+    """Envelopes of hits per band (kick, snare, other); onset is their maximum."""
+    bands = {band: _train(n, fps, hits.get(band, [])) for band in ("kick", "snare", "other")}
     onset = np.maximum.reduce(list(bands.values()))
     return Envelopes(onset=onset, percussive=onset, rise=onset,
                      kick=bands["kick"], snare=bands["snare"], snare_noise=bands["snare"])  # fmt: skip
@@ -383,9 +389,7 @@ def test_kick_and_snare_alternating_only_on_the_slower_beats_halve_a_backbeat_le
         # Beats quieter than the points between them (the texture's accents are elsewhere)
         # are no level to read the alternation from.
         between = np.roll(envs.onset, round(fps * 60 / 256))
-        loud_between = Envelopes(onset=envs.onset + 1.5 * between, percussive=envs.percussive,
-                                 rise=envs.rise, kick=envs.kick, snare=envs.snare,
-                                 snare_noise=envs.snare_noise)  # fmt: skip
+        loud_between = dataclasses.replace(envs, onset=envs.onset + 1.5 * between)
         _, factor = adjust_level(fast, loud_between, fps, snare_acf=acfs, ternary=False,
                                  backbeat_here=True, triple_bar=False)  # fmt: skip
         assert factor == 1
@@ -412,12 +416,9 @@ def test_kick_and_snare_that_agree_overrule_a_slightly_offbeat_percussive_envelo
     n = int((beats[-1] + 2) * fps)
     kick = [(t, 0.6) for t in beats] + [(t, 0.35) for t in offs]
     snare = [(t, 1.0) for t in beats[1::2]] + [(t, 0.07) for t in offs]
-    envs = _envelopes(n, fps, kick=kick, snare=snare)
-    perc = np.zeros(n)
-    for t, level in [(t, 0.8) for t in beats] + [(t, 1.0) for t in offs]:
-        perc[int(round(t * fps))] = level
-    envs = Envelopes(onset=envs.onset, percussive=perc, rise=perc, kick=envs.kick,
-                     snare=envs.snare, snare_noise=envs.snare)  # fmt: skip
+    perc = _train(n, fps, [(t, 0.8) for t in beats] + [(t, 1.0) for t in offs])
+    envs = dataclasses.replace(_envelopes(n, fps, kick=kick, snare=snare), percussive=perc,
+                               rise=perc)  # fmt: skip
     fixed = correct_phase(offs, envs, fps, harmonic=np.zeros(0), harmonic_fps=1.0,
                           ternary=False)  # fmt: skip
     off_by = ((fixed - beats[0]) / (60.0 / 108.0)) % 1.0
