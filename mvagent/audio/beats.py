@@ -48,6 +48,11 @@ SLOW_SPARSE_CONTRAST = 1.5
 # keeps this level: heroes06's 145 was halved to 72.5 on its accents on 1 and 3.
 SNARE_ON_BEATS, SNARE_OFF_SLOW = 2.0, 1.5
 ALTERNATION = 0.4  # log ratio of kick (snare) on even over odd beats that marks a backbeat
+# Kick and snare both on the same half of the beats (log ratio over the other half at least
+# SHARED_MIN each and DRUMS_DECISIVE on average), with this level's beats this much louder
+# than the points between them: the other half are subdivisions (a one-drop or dembow kit
+# tracked at twice its tempo, a snare whose kick spill looks like a faster backbeat).
+SHARED_MIN, SHARED_ONSET_CONTRAST = 0.5, 2.0
 PHASE_TIE = 0.1  # |log on/off| of the percussive envelope below which other cues vote
 # Kick and snare together this decisive (log on/off, each at least KICK_DECISIVE and on
 # average DRUMS_DECISIVE) outvote a percussive envelope that leans the other way by less
@@ -133,6 +138,19 @@ def alternating_backbeat(envs: Envelopes, beats_s: np.ndarray, fps: float) -> bo
     return bool(min(snare, kick) > ALTERNATION or max(snare, kick) < -ALTERNATION)
 
 
+def drums_on_one_parity(envs: Envelopes, beats_s: np.ndarray, fps: float) -> np.ndarray | None:
+    """The half of the beats (every other one) that holds both kick and snare while the
+    other half holds neither; None when the drums do not say so."""
+    even, odd = beats_s[::2], beats_s[1::2]
+    kick = _log_ratio(envs.kick, even, odd, fps)
+    snare = _log_ratio(envs.snare, even, odd, fps)
+    if np.sign(kick) != np.sign(snare) or min(abs(kick), abs(snare)) < SHARED_MIN:
+        return None
+    if abs(kick) + abs(snare) < 2 * DRUMS_DECISIVE:
+        return None
+    return even if kick > 0 else odd
+
+
 def snare_on_every_beat(
     envs: Envelopes, beats_s: np.ndarray, slower_s: np.ndarray, fps: float
 ) -> bool:
@@ -160,7 +178,8 @@ def adjust_level(
     - Slower when the slower level has a backbeat that this level lacks and no kick marks
       every beat here (lo-fi swung sixteenths tracked at double speed), or, for straight
       rhythms, when the slower level's beats clearly outweigh its off-beats overall and in
-      the bass (a piano or hi-hat eighth pulse over a slow groove).
+      the bass (a piano or hi-hat eighth pulse over a slow groove), or when kick and snare
+      share every other beat and leave the rest empty (`drums_on_one_parity`).
     - Faster when a slow, straight level's off-beats are as strong as its beats overall and
       in the bass (a punk beat tracked at half speed).
     """
@@ -192,6 +211,9 @@ def adjust_level(
             and alternating_backbeat(envs, slower, fps)
         ):
             return slower, -2
+        shared = drums_on_one_parity(envs, beats_s, fps)
+        if duple and shared is not None and onset_here >= SHARED_ONSET_CONTRAST:
+            return shared, -2
         if (
             straight
             and onset_here >= SLOW_SPARSE_CONTRAST

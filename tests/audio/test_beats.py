@@ -423,3 +423,40 @@ def test_kick_and_snare_that_agree_overrule_a_slightly_offbeat_percussive_envelo
                           ternary=False)  # fmt: skip
     off_by = ((fixed - beats[0]) / (60.0 / 108.0)) % 1.0
     assert np.all(np.minimum(off_by, 1.0 - off_by) < 0.05)
+
+
+@pytest.mark.parametrize("kick_first", [True, False])
+def test_kick_and_snare_sharing_every_other_beat_halve_a_level_whose_other_beats_hold_neither(
+    kick_first,
+):
+    # Dembow at 90 tracked at 180: the kick on every slow beat spills into the snare band
+    # (another soundfont's kit), the snare's own hits fall on sixteenths, hats on every fast
+    # beat. Both drums sit on one half of the fast beats, so the other half are subdivisions:
+    # the beat is 90, on the kicks' half. House at 128 (kick on every beat, clap on 2 and 4)
+    # shares nothing and keeps its level.
+    fps = 22050 / 256
+    fast = 1.0 + np.arange(256) * (60.0 / 180.0)
+    drums = fast[0::2] if kick_first else fast[1::2]
+    sixteenths = drums + 0.75 * (60.0 / 180.0)
+    envs = _envelopes(
+        int((fast[-1] + 2) * fps), fps,
+        kick=[(t, 1.0) for t in drums],
+        snare=[(t, 0.8) for t in drums] + [(t, 0.4) for t in sixteenths[1::2]],
+        other=[(t, 0.3) for t in fast],
+    )  # fmt: skip
+    acfs = snare_autocorrelations(envs, max_lag=600)
+    beats, factor = adjust_level(fast, envs, fps, snare_acf=acfs, ternary=False,
+                                 backbeat_here=True, triple_bar=False)  # fmt: skip
+    assert factor == -2
+    np.testing.assert_allclose(beats, drums)
+
+    house = 1.0 + np.arange(256) * (60.0 / 128.0)
+    envs = _envelopes(
+        int((house[-1] + 2) * fps), fps,
+        kick=[(t, 1.0) for t in house], snare=[(t, 1.0) for t in house[1::2]],
+        other=[(t + 30.0 / 128.0, 0.3) for t in house],
+    )  # fmt: skip
+    acfs = snare_autocorrelations(envs, max_lag=600)
+    _, factor = adjust_level(house, envs, fps, snare_acf=acfs, ternary=False, backbeat_here=True,
+                             triple_bar=False)  # fmt: skip
+    assert factor == 1
