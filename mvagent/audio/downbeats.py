@@ -27,6 +27,9 @@ _W_LONE, _BACKBEAT_MARGIN = 0.25, 0.5
 # not go with it: it settles a pair the chords leave tied (a drum kit alone, whose chroma is
 # cymbal noise) but not a one-drop's (kick and rimshot on 3) or a jazz comp's.
 _W_LONE_NO_BACKBEAT, _SNARE_WITH_KICK = 0.1, 0.25
+# Where it does go with it, that beat is the one-drop's 3 and pushes beat 1 to the other of
+# the pair, as weakly (a TimGM6mb reggae variant's chords tied and its bass chose 3).
+_W_ONE_DROP = 0.1
 # Bass-note changes peaking on the chords' beat 1 confirm it (a tracker song's chords tied
 # with its drums); as a cue of their own they broke the shuffle blues variants' downbeats.
 _W_BASS_AGREES = 0.25
@@ -176,15 +179,15 @@ def _phase_scores(ev: _Evidence) -> np.ndarray | None:
     pair = drums + np.roll(drums, -2)  # pair[p]: evidence that p and p+2 are kick beats
     # Within the pair, the stronger kick marks beat 1 when the snare plays a backbeat on the
     # other pair; reggae's one drop (kick with the rimshot on 3) has none, and there the
-    # chords decide (the kick pulls only weakly, and not where the snare goes with it). The
-    # kick alone: a fill's snare hits on 3 are not a kick.
+    # chords decide (the kick pulls only weakly, and where the snare goes with it, it marks
+    # beat 3). The kick alone: a fill's snare hits on 3 are not a kick.
     snare = _profile(ev.snare, 4, 0)
     snare_pair = snare + np.roll(snare, -2)
     backbeat = (np.roll(snare_pair, -1) - snare_pair) > _BACKBEAT_MARGIN
     kick = _profile(ev.kick, 4, 0)
     heavier = kick - np.roll(kick, -2)  # [p]: kick on p over kick on p+2
     snare_with = np.where(heavier > 0, 1.0, -1.0) * (snare - np.roll(snare, -2))
-    weak = np.where(snare_with < _SNARE_WITH_KICK, _W_LONE_NO_BACKBEAT, 0.0)
+    weak = np.where(snare_with < _SNARE_WITH_KICK, _W_LONE_NO_BACKBEAT, -_W_ONE_DROP)
     lone = heavier * np.where(backbeat, _W_LONE, weak)
     score = 0.25 * (pair - np.roll(pair, -1)) + (chord - chord.mean()) + lone
     bass = _profile(ev.bass, 4, 0)

@@ -281,7 +281,7 @@ def test_heavier_kick_settles_a_pair_the_chords_leave_tied_without_a_backbeat():
     # Hydrogen's jazz kit alone: kick on 1 and, softer, on 3, the snare only on 4 (no
     # backbeat), and chroma that is cymbal noise (chords tie on 2 and 4 of the bar). The
     # heavier kick marks beat 1. A one-drop (kick and rimshot on 3) whose chords change on 1
-    # keeps its chords' answer: there the snare goes with the heavier kick.
+    # keeps its chords' answer: there the snare goes with the heavier kick, which marks 3.
     from mvagent.audio.downbeats import _Evidence, _phase_in_four
 
     def cue(profile, phase=0):
@@ -303,6 +303,15 @@ def test_heavier_kick_settles_a_pair_the_chords_leave_tied_without_a_backbeat():
             snare=cue([-0.17, -0.44, 0.74, 0.89], phase),
         )
         assert _phase_in_four(one_drop) == phase % 4
+        # TimGM6mb's reggae_84_minor_v1: chords tied on 1 and 3, the bass changing most on
+        # 3; kick and rimshot together on 3 mark it as 3.
+        tied = _Evidence(
+            chord=cue([0.69, -0.68, 0.70, -0.52], phase),
+            bass=cue([0.04, -1.42, 0.56, -0.51], phase),
+            kick=cue([0.01, -0.07, 2.1, 0.03], phase),
+            snare=cue([-0.1, -0.33, 1.44, 0.28], phase),
+        )
+        assert _phase_in_four(tied) == phase % 4
 
 
 def test_a_snare_only_on_four_does_not_halve_the_beat_below_a_tapped_tempo(rng):
