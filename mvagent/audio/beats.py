@@ -144,11 +144,18 @@ def drums_on_one_parity(envs: Envelopes, beats_s: np.ndarray, fps: float) -> np.
     even, odd = beats_s[::2], beats_s[1::2]
     kick = _log_ratio(envs.kick, even, odd, fps)
     snare = _log_ratio(envs.snare, even, odd, fps)
-    if np.sign(kick) != np.sign(snare) or min(abs(kick), abs(snare)) < SHARED_MIN:
-        return None
-    if abs(kick) + abs(snare) < 2 * DRUMS_DECISIVE:
-        return None
-    return even if kick > 0 else odd
+    lean = _drums_agree(kick, snare, each=SHARED_MIN)
+    return None if lean == 0 else even if lean > 0 else odd
+
+
+def _drums_agree(kick: float, snare: float, *, each: float) -> int:
+    """+1 (-1) when kick and snare log ratios both lean positive (negative) by at least
+    `each` and together by more than 2 * DRUMS_DECISIVE; 0 otherwise."""
+    if min(kick, snare) >= each and kick + snare > 2 * DRUMS_DECISIVE:
+        return 1
+    if max(kick, snare) <= -each and kick + snare < -2 * DRUMS_DECISIVE:
+        return -1
+    return 0
 
 
 def snare_on_every_beat(
@@ -211,9 +218,10 @@ def adjust_level(
             and alternating_backbeat(envs, slower, fps)
         ):
             return slower, -2
-        shared = drums_on_one_parity(envs, beats_s, fps)
-        if duple and shared is not None and onset_here >= SHARED_ONSET_CONTRAST:
-            return shared, -2
+        if duple and onset_here >= SHARED_ONSET_CONTRAST:
+            shared = drums_on_one_parity(envs, beats_s, fps)
+            if shared is not None:
+                return shared, -2
         if (
             straight
             and onset_here >= SLOW_SPARSE_CONTRAST
@@ -274,21 +282,20 @@ def correct_phase(
 
     other = beats_s + 0.5 * period
     score = _log_ratio(env, other, beats_s, fps)
-    drums = [_log_ratio(e, other, beats_s, fps) for e in (envs.kick, envs.snare)]
+    kick = _log_ratio(envs.kick, other, beats_s, fps)
+    snare = _log_ratio(envs.snare, other, beats_s, fps)
     if abs(score) < PHASE_DRUMS_OVERRIDE:
         # Kick and snare agree and together are decisive: a funk kick that also plays
         # off-beats agrees less strongly than its snare does.
-        if min(drums) >= KICK_DECISIVE and sum(drums) > 2 * DRUMS_DECISIVE:
-            return other
-        if max(drums) <= -KICK_DECISIVE and sum(drums) < -2 * DRUMS_DECISIVE:
-            return beats_s
+        lean = _drums_agree(kick, snare, each=KICK_DECISIVE)
+        if lean:
+            return other if lean > 0 else beats_s
         # The kick marks the beat a listener taps even where the snare plays the off-beats
         # (a double-time rock beat) or guitars push them: it decides a near tie.
-        kick, snare = drums
         if abs(kick) >= KICK_DECISIVE and abs(score) < KICK_TIE and abs(kick) > abs(snare):
             return other if kick > 0 else beats_s
     if abs(score) < PHASE_TIE:
-        score = sum(_log_ratio(e, other, beats_s, fps) for e in (envs.rise, envs.kick, envs.snare))
+        score = _log_ratio(envs.rise, other, beats_s, fps) + kick + snare
         if len(harmonic):
             t_h = np.arange(len(harmonic)) / harmonic_fps
             on = np.interp(beats_s, t_h, harmonic).mean()

@@ -187,8 +187,8 @@ def _phase_scores(ev: _Evidence) -> np.ndarray | None:
     kick = _profile(ev.kick, 4, 0)
     heavier = kick - np.roll(kick, -2)  # [p]: kick on p over kick on p+2
     snare_with = np.where(heavier > 0, 1.0, -1.0) * (snare - np.roll(snare, -2))
-    weak = np.where(snare_with < _SNARE_WITH_KICK, _W_LONE_NO_BACKBEAT, -_W_ONE_DROP)
-    lone = heavier * np.where(backbeat, _W_LONE, weak)
+    no_backbeat = np.where(snare_with < _SNARE_WITH_KICK, _W_LONE_NO_BACKBEAT, -_W_ONE_DROP)
+    lone = heavier * np.where(backbeat, _W_LONE, no_backbeat)
     score = 0.25 * (pair - np.roll(pair, -1)) + (chord - chord.mean()) + lone
     bass = _profile(ev.bass, 4, 0)
     top = int(np.argmax(chord))
