@@ -61,6 +61,11 @@ DRUMS_DECISIVE = 1.0  # e^1 = 2.7x; 2.0 (7x) left a chiptune with ghost notes on
 PHASE_DRUMS_OVERRIDE = 0.5
 KICK_DECISIVE = 0.4  # |log on/off| of the kick alone that settles a near tie
 KICK_TIE = 0.25  # |log on/off| of the percussive envelope below which the kick decides
+# The snare's body and its noise band both this decisive (each, and on average
+# DRUMS_DECISIVE) settle a near tie, unless the kick leans the other way by more than
+# KICK_DECISIVE and more than the weaker snare band: a limiter squashes the kick band at
+# the kick while the bass fills it between (loud masters of funk, metal, lo-fi).
+SNARE_BANDS_DECISIVE = 0.4
 
 
 @dataclass(frozen=True)
@@ -290,6 +295,10 @@ def correct_phase(
         lean = _drums_agree(kick, snare, each=KICK_DECISIVE)
         if lean:
             return other if lean > 0 else beats_s
+        noise = _log_ratio(envs.snare_noise, other, beats_s, fps)
+        lean = _drums_agree(snare, noise, each=SNARE_BANDS_DECISIVE)
+        if lean and lean * kick > -max(KICK_DECISIVE, min(abs(snare), abs(noise))):
+            return other if lean > 0 else beats_s
         # The kick marks the beat a listener taps even where the snare plays the off-beats
         # (a double-time rock beat) or guitars push them: it decides a near tie.
         if abs(kick) >= KICK_DECISIVE and abs(score) < KICK_TIE and abs(kick) > abs(snare):
@@ -358,7 +367,8 @@ def track_beats(features: Features, *, envs: Envelopes | None = None) -> BeatTra
         triple_bar=choice.triple_bar,
     )
     local = local * 2 if factor == -2 else local / 2 if factor == 2 else local
-    ternary = choice.ternary
+    # Two swung beats make one beat of swung sixteenths: it divides in two, not three.
+    ternary = choice.ternary and factor != -2
     # One fold of the whole song at the beats' period serves both level check and grid.
     fold = (
         fold_search(

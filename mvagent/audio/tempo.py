@@ -33,6 +33,9 @@ TAP_MIN_BPM = 55.0
 # Swung notes faster than this are sixteenths, not the eighths of a beat a listener taps:
 # Hydrogen's jazz kit at 100 with swung sixteenths was counted at 200.
 SWING_MAX_BPM = 180.0
+# A period whose 2/3 and 4/3 recur within this much autocorrelation of itself is a beat and a
+# half of a straight pulse (the autocorrelation of a finite song also falls a little with lag).
+THIRDS_TOLERANCE = 0.05
 
 
 def autocorrelation(x: np.ndarray, *, max_lag: int) -> np.ndarray:
@@ -180,14 +183,22 @@ class Period:
 def choose_period(envs: Envelopes, *, fps: float) -> Period:
     """The beat period from periodicity, tempo prior, swing and the snare backbeat.
 
-    The backbeat here only moves the level faster; moving slower needs beat positions
-    (see `adjust_level`) because a snare once per slow beat is as often a half-time feel.
+    The backbeat here moves the level faster, or from a seemingly swung period to 4/3 of
+    it (a dembow's dotted eighths); halving needs beat positions (see `adjust_level`)
+    because a snare once per slow beat is as often a half-time feel.
     """
     max_lag = int(round(4.5 * 60.0 * fps / MIN_BPM))
     acf = autocorrelation(envs.onset, max_lag=max_lag)
     period = prior_period(acf, fps)
     if period <= 0:
         return Period(0.0, False, False, False)
+    if _in_range(period * 2 / 3, fps) and 60.0 * fps / (period * 2 / 3) <= TAP_MAX_BPM:
+        # Two thirds of the period recur as strongly as the period, and so do four thirds:
+        # the period is a beat and a half of a straight pulse (eighths that limiting made as
+        # loud as the beats, a kick every 1.5 beats), not a level of its own.
+        here = _at(acf, period) - THIRDS_TOLERANCE
+        if _at(acf, 2 * period / 3) >= here and _at(acf, 4 * period / 3) >= here:
+            period = _refine(acf, 2 * period / 3)
     # A pulse that is crossed by a stronger one 1.5 periods long is not a metrical level
     # (two eighths of a 6/8 bar): the common subdivision is.
     if _at(acf, 1.5 * period) > _at(acf, period) + 0.15 and _in_range(period / 2, fps):
@@ -203,22 +214,28 @@ def choose_period(envs: Envelopes, *, fps: float) -> Period:
     snare_acf = snare_autocorrelations(envs, max_lag=max_lag)
     here = backbeat(snare_acf, period)
     best, best_bb = period, here
-    if not is_ternary(acf, period) and not triple_bar(kick_acf, period):
+    swung = is_ternary(acf, period)
+    if not triple_bar(kick_acf, period):
         # A syncopated kick can make 1.5 beats look like the period (drum and bass): try 2/3.
+        # A beat that seems to divide in three may be that too (straight eighths every third
+        # of 1.5 beats), or three quarters of a beat (the dotted eighths of a dembow's 3+3+2),
+        # but then every snare envelope must show the backbeat of the other reading.
         gain_best = 0.0
-        for alt in (period / 2, period * 2 / 3):
+        for alt in (period * 2 / 3, period * 4 / 3) if swung else (period / 2, period * 2 / 3):
             if not _in_range(alt, fps) or 60.0 * fps / alt > TAP_MAX_BPM:
                 continue
             gain = backbeat_gain(snare_acf, period, alt)
+            agreed = backbeat_gain(snare_acf, period, alt, agree=True)
             # No snare envelope may disagree: a bass line in the snare-body register fakes a
             # faster backbeat that the snare noise does not show.
-            contradicted = backbeat_gain(snare_acf, period, alt, agree=True) < -0.05
-            if gain >= BACKBEAT_MARGIN and gain > gain_best and not contradicted:
+            ok = agreed >= BACKBEAT_MARGIN if swung else agreed >= -0.05
+            if gain >= BACKBEAT_MARGIN and gain > gain_best and ok:
                 best, best_bb, gain_best = _refine(acf, alt), backbeat(snare_acf, alt), gain
         # Swung eighths belong to the beat they swing: jazz ride and walking bass at 160,
         # not the two-beat ride figure at 80.
         if (
-            best_bb < BACKBEAT_MIN
+            not swung
+            and best_bb < BACKBEAT_MIN
             and _in_range(best / 2, fps)
             and 2 * 60.0 * fps / best <= SWING_MAX_BPM
             and is_ternary(acf, best / 2)
@@ -257,7 +274,13 @@ def local_periods(rows: np.ndarray, period: float, *, spread: float = 1.3) -> np
     if len(lags) < 3:
         return np.full(len(rows), period)
     log_lags = np.log(lags)
-    obs = np.maximum(rows[:, lo : hi + 1], 0.0) - 1.0 * np.abs(log_lags - np.log(period))[None, :]
+    # Each window's support for a lag counts the lag and twice it: a dembow's 3+3+2 recurs
+    # more at five sixteenths than at its beat, but not at two beats.
+    support = rows[:, lo : hi + 1].copy()
+    for j, lag in enumerate(lags.astype(int)):
+        if 2 * lag + 2 <= rows.shape[1]:  # the peak at twice the lag, to within a frame
+            support[:, j] = 0.5 * (support[:, j] + rows[:, 2 * lag - 1 : 2 * lag + 2].max(axis=1))
+    obs = np.maximum(support, 0.0) - 1.0 * np.abs(log_lags - np.log(period))[None, :]
     jump = 8.0 * np.abs(log_lags[:, None] - log_lags[None, :])  # (from, to)
     score = obs[0].copy()
     back = np.zeros((len(rows), len(lags)), dtype=int)

@@ -12,7 +12,7 @@ from mvagent.audio.beats import adjust_level, correct_phase, track_beats
 from mvagent.audio.downbeats import find_bars
 from mvagent.audio.features import compute_features
 from mvagent.audio.onsets import Envelopes, onset_envelopes
-from mvagent.audio.tempo import choose_period, snare_autocorrelations
+from mvagent.audio.tempo import choose_period, local_periods, snare_autocorrelations, tempogram
 from tests.audio import synth
 
 
@@ -469,3 +469,143 @@ def test_kick_and_snare_sharing_every_other_beat_halve_a_level_whose_other_beats
     _, factor = adjust_level(house, envs, fps, snare_acf=acfs, ternary=False, backbeat_here=True,
                              triple_bar=False)  # fmt: skip
     assert factor == 1
+
+
+@pytest.mark.parametrize("bpm", [140.0, 172.0])
+def test_limited_eighths_and_a_kick_every_beat_and_a_half_keep_the_beat_period(bpm):
+    # A loud master of drum and bass: limiting has made the eighths (hats, bass) nearly as
+    # loud as the beats, and the two-step kick (1 and the "and" of 2) recurs every 1.5 beats,
+    # so 1.5 beats looked like a swung period (172 -> 115, the 2/3 error on produced songs).
+    # Either of two readings fixes it: 2/3 and 4/3 of the period recur as strongly as the
+    # period, or every snare envelope shows the backbeat at 2/3 of it.
+    fps = 22050 / 256
+    period_s = 60.0 / bpm
+    bars = range(int(60.0 / (4 * period_s)))
+
+    def at(positions, level):
+        return [(0.5 + (b * 4 + p) * period_s, level) for b in bars for p in positions]
+
+    envs = _envelopes(
+        int(64 * fps), fps, kick=at((0, 1.5), 1.0), snare=at((1, 3), 1.0),
+        other=at(np.arange(8) / 2, 0.9),
+    )  # fmt: skip
+    choice = choose_period(envs, fps=fps)
+    assert abs(60.0 * fps / choice.frames - bpm) < 1.0
+    assert not choice.ternary
+
+
+@pytest.mark.parametrize("bpm", [96.0, 115.0, 128.0])
+def test_a_shuffle_with_its_backbeat_keeps_its_swung_beat(bpm):
+    # The dotted drum-and-bass reading above must not take a real shuffle: swung eighths
+    # (on the beat and two thirds through it) and a snare on 2 and 4 of the swung beat show
+    # no backbeat at two thirds of the period, so the swung beat stays.
+    fps = 22050 / 256
+    period_s = 60.0 / bpm
+    bars = range(int(60.0 / (4 * period_s)))
+
+    def at(positions, level):
+        return [(0.5 + (b * 4 + p) * period_s, level) for b in bars for p in positions]
+
+    swung = [beat + third for beat in range(4) for third in (0.0, 2 / 3)]
+    envs = _envelopes(int(64 * fps), fps, kick=at((0, 2), 1.0), snare=at((1, 3), 1.0),
+                      other=at(swung, 0.7))  # fmt: skip
+    choice = choose_period(envs, fps=fps)
+    assert abs(60.0 * fps / choice.frames - bpm) < 1.0
+    assert choice.ternary
+
+
+@pytest.mark.parametrize("kick_off", [0.8, 1.5, 2.0])
+def test_snare_body_and_noise_that_agree_settle_a_limited_near_tie_unless_the_kick_objects(
+    kick_off,
+):
+    # A loud master of funk (FluidR3 funk_108 through a limiter): the percussive envelope now
+    # favours the off-beats (log 0.36), the squashed kick band favours the beats only 1.25x,
+    # so kick and snare together are not decisive; the snare's body (7x) and its noise band
+    # (1.7x) both mark the beats, and that settles it, also against a kick that favours the
+    # off-beats 1.5x (less than the weaker snare band favours the beats: lo-fi's syncopated
+    # kick). A kick that favours the off-beats 2x is a different groove: it stands.
+    fps = 22050 / 256
+    period = 60.0 / 108.0
+    beats = 1.0 + np.arange(160) * period
+    offs = beats + period / 2
+    n = int((beats[-1] + 2) * fps)
+    kick = [(t, 1.0) for t in beats] + [(t, kick_off) for t in offs]
+    snare = [(t, 1.0) for t in beats[1::2]] + [(t, 0.07) for t in offs]
+    noise = _train(n, fps, [(t, 0.6) for t in beats] + [(t, 0.35) for t in offs])
+    perc = _train(n, fps, [(t, 0.7) for t in beats] + [(t, 1.0) for t in offs])
+    envs = dataclasses.replace(_envelopes(n, fps, kick=kick, snare=snare), percussive=perc,
+                               rise=perc, snare_noise=noise)  # fmt: skip
+    for start in (beats, offs):
+        fixed = correct_phase(start, envs, fps, harmonic=np.zeros(0), harmonic_fps=1.0,
+                              ternary=False)  # fmt: skip
+        off_by = ((fixed - beats[0]) / period) % 1.0
+        on_beat = bool(np.all(np.minimum(off_by, 1.0 - off_by) < 0.05))
+        assert on_beat == (kick_off < 1.7), (kick_off, start[0])
+
+
+@pytest.mark.parametrize(("kick", "hats"), [(1.0, 0.0), (0.6, 0.5)])
+def test_a_dembow_is_counted_in_its_beats_not_its_dotted_eighths(kick, hats):
+    # Reggaeton at 90: a kick on every beat, the snare three sixteenths in and half way
+    # through the next beat (3+3+2), eighth hats or none. Dotted eighths (120) recur most and
+    # look like a swung beat, but both snare envelopes put a backbeat at 90 and none at 120.
+    # The tempo path through the windows stays there too (not on five sixteenths, 72).
+    fps = 22050 / 256
+    period_s = 60.0 / 90.0
+    bars = range(int(60.0 / (4 * period_s)))
+
+    def at(positions, level):
+        return [(0.5 + (b * 4 + p) * period_s, level) for b in bars for p in positions]
+
+    envs = _envelopes(int(64 * fps), fps, kick=at((0, 1, 2, 3), kick),
+                      snare=at((0.75, 1.5, 2.75, 3.5), 1.0),
+                      other=at(np.arange(8) / 2, hats) if hats else [])  # fmt: skip
+    choice = choose_period(envs, fps=fps)
+    assert abs(60.0 * fps / choice.frames - 90.0) < 1.0
+    assert not choice.ternary
+    _, rows = tempogram(envs.onset, fps=fps)
+    assert abs(60.0 * fps / np.median(local_periods(rows, choice.frames)) - 90.0) < 1.0
+
+
+def test_the_tempo_path_weighs_each_lag_with_twice_it():
+    # Window autocorrelations as in a limited reggaeton at 95: five sixteenths (76) recur
+    # more than the beat (0.5 vs 0.21), by more than the pull towards the song's period, but
+    # two beats far more than two and a half (0.48 vs 0.05). Each window's support counts
+    # the lag and twice it, so the path stays on the beat.
+    fps = 22050 / 256
+    beat = 60.0 * fps / 95.0
+    lags = np.arange(320, dtype=float)
+
+    def peak(at, height):
+        return height * np.exp(-0.5 * ((lags - at) / 1.5) ** 2)
+
+    row = peak(beat, 0.21) + peak(1.25 * beat, 0.5) + peak(2 * beat, 0.48) + peak(2.5 * beat, 0.05)
+    path = local_periods(np.tile(row, (20, 1)), beat)
+    assert np.allclose(path, beat, atol=1.0)
+
+
+def test_a_swung_level_halved_by_the_drums_divides_in_two(rng, monkeypatch):
+    # Lo-fi with swung sixteenths, limited: the period chosen is the swung eighth (144,
+    # ternary) and the drums halve it to 72. Each beat then holds two swung eighths, so the
+    # later phase checks must use the straight rule (beat or off-beat), not triplet
+    # positions of the slow beat, and the track reports two subdivisions.
+    from mvagent.audio import beats as beats_mod
+    from mvagent.audio.tempo import Period
+
+    y, _ = synth.groove(rng, bpm=144.0, bars=24)
+    features = compute_features(y, synth.SR)
+    monkeypatch.setattr(beats_mod, "choose_period",
+                        lambda envs, fps: Period(60.0 * fps / 144.0, False, True, False))  # fmt: skip
+    monkeypatch.setattr(beats_mod, "adjust_level", lambda b, *a, **k: (b[::2], -2))
+    calls = []
+    real_phase = beats_mod.correct_phase
+
+    def spy(beats_s, *args, **kwargs):
+        calls.append((60.0 / float(np.median(np.diff(beats_s))), kwargs["ternary"]))
+        return real_phase(beats_s, *args, **kwargs)
+
+    monkeypatch.setattr(beats_mod, "correct_phase", spy)
+    track = beats_mod.track_beats(features)
+    assert abs(track.tempo_bpm - 72.0) < 1.0
+    assert calls[0][1] is True  # at the swung level
+    assert all(not ternary for bpm, ternary in calls[1:] if bpm < 100.0)
+    assert track.subdivision == 2
