@@ -471,6 +471,18 @@ def test_kick_and_snare_sharing_every_other_beat_halve_a_level_whose_other_beats
     assert factor == 1
 
 
+def _in_bars(bpm: float, *, seconds: float = 60.0):
+    """`at(positions, level)`: hits at `positions` (beats into each bar of 4) for `seconds`
+    at `bpm`, from 0.5 s, as (time s, level) pairs for `_envelopes`."""
+    period_s = 60.0 / bpm
+    bars = range(int(seconds / (4 * period_s)))
+
+    def at(positions, level: float) -> list[tuple[float, float]]:
+        return [(0.5 + (b * 4 + p) * period_s, level) for b in bars for p in positions]
+
+    return at
+
+
 @pytest.mark.parametrize("bpm", [140.0, 172.0])
 def test_limited_eighths_and_a_kick_every_beat_and_a_half_keep_the_beat_period(bpm):
     # A loud master of drum and bass: limiting has made the eighths (hats, bass) nearly as
@@ -479,12 +491,7 @@ def test_limited_eighths_and_a_kick_every_beat_and_a_half_keep_the_beat_period(b
     # Either of two readings fixes it: 2/3 and 4/3 of the period recur as strongly as the
     # period, or every snare envelope shows the backbeat at 2/3 of it.
     fps = 22050 / 256
-    period_s = 60.0 / bpm
-    bars = range(int(60.0 / (4 * period_s)))
-
-    def at(positions, level):
-        return [(0.5 + (b * 4 + p) * period_s, level) for b in bars for p in positions]
-
+    at = _in_bars(bpm)
     envs = _envelopes(
         int(64 * fps), fps, kick=at((0, 1.5), 1.0), snare=at((1, 3), 1.0),
         other=at(np.arange(8) / 2, 0.9),
@@ -500,12 +507,7 @@ def test_a_shuffle_with_its_backbeat_keeps_its_swung_beat(bpm):
     # (on the beat and two thirds through it) and a snare on 2 and 4 of the swung beat show
     # no backbeat at two thirds of the period, so the swung beat stays.
     fps = 22050 / 256
-    period_s = 60.0 / bpm
-    bars = range(int(60.0 / (4 * period_s)))
-
-    def at(positions, level):
-        return [(0.5 + (b * 4 + p) * period_s, level) for b in bars for p in positions]
-
+    at = _in_bars(bpm)
     swung = [beat + third for beat in range(4) for third in (0.0, 2 / 3)]
     envs = _envelopes(int(64 * fps), fps, kick=at((0, 2), 1.0), snare=at((1, 3), 1.0),
                       other=at(swung, 0.7))  # fmt: skip
@@ -550,12 +552,7 @@ def test_a_dembow_is_counted_in_its_beats_not_its_dotted_eighths(kick, hats):
     # look like a swung beat, but both snare envelopes put a backbeat at 90 and none at 120.
     # The tempo path through the windows stays there too (not on five sixteenths, 72).
     fps = 22050 / 256
-    period_s = 60.0 / 90.0
-    bars = range(int(60.0 / (4 * period_s)))
-
-    def at(positions, level):
-        return [(0.5 + (b * 4 + p) * period_s, level) for b in bars for p in positions]
-
+    at = _in_bars(90.0)
     envs = _envelopes(int(64 * fps), fps, kick=at((0, 1, 2, 3), kick),
                       snare=at((0.75, 1.5, 2.75, 3.5), 1.0),
                       other=at(np.arange(8) / 2, hats) if hats else [])  # fmt: skip
