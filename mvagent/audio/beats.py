@@ -289,13 +289,13 @@ def correct_phase(
     score = _log_ratio(env, other, beats_s, fps)
     kick = _log_ratio(envs.kick, other, beats_s, fps)
     snare = _log_ratio(envs.snare, other, beats_s, fps)
+    noise = _log_ratio(envs.snare_noise, other, beats_s, fps)
     if abs(score) < PHASE_DRUMS_OVERRIDE:
         # Kick and snare agree and together are decisive: a funk kick that also plays
         # off-beats agrees less strongly than its snare does.
         lean = _drums_agree(kick, snare, each=KICK_DECISIVE)
         if lean:
             return other if lean > 0 else beats_s
-        noise = _log_ratio(envs.snare_noise, other, beats_s, fps)
         lean = _drums_agree(snare, noise, each=SNARE_BANDS_DECISIVE)
         if lean and lean * kick > -max(KICK_DECISIVE, min(abs(snare), abs(noise))):
             return other if lean > 0 else beats_s
@@ -304,7 +304,9 @@ def correct_phase(
         if abs(kick) >= KICK_DECISIVE and abs(score) < KICK_TIE and abs(kick) > abs(snare):
             return other if kick > 0 else beats_s
     if abs(score) < PHASE_TIE:
-        score = _log_ratio(envs.rise, other, beats_s, fps) + kick + snare
+        # Every drum band votes, the snare's noise band too: claps and hats over a limited
+        # four-on-the-floor whose kick band the off-beat bass fills (loud techno).
+        score = _log_ratio(envs.rise, other, beats_s, fps) + kick + snare + noise
         if len(harmonic):
             t_h = np.arange(len(harmonic)) / harmonic_fps
             on = np.interp(beats_s, t_h, harmonic).mean()

@@ -606,3 +606,28 @@ def test_a_swung_level_halved_by_the_drums_divides_in_two(rng, monkeypatch):
     assert calls[0][1] is True  # at the swung level
     assert all(not ternary for bpm, ternary in calls[1:] if bpm < 100.0)
     assert track.subdivision == 2
+
+
+def test_the_snare_noise_band_votes_in_a_near_tie():
+    # A loud master of techno (FluidR3 techno_132 through a limiter): the percussive envelope
+    # is indifferent, the kick band leans 1.35x to the off-beats (the off-beat bass fills
+    # it), the claps on 2 and 4 barely count in the snare body, but the snare's noise band
+    # (claps and closed hats on the beat) favours the beats 3.3x. Every drum band votes.
+    fps = 22050 / 256
+    period = 60.0 / 132.0
+    beats = 1.0 + np.arange(240) * period
+    offs = beats + period / 2
+    n = int((beats[-1] + 2) * fps)
+
+    def train(on: float, off: float, on_beats=beats) -> np.ndarray:
+        return _train(n, fps, [(t, on) for t in on_beats] + [(t, off) for t in offs])
+
+    perc = train(1.0, 1.05)
+    envs = Envelopes(onset=perc, percussive=perc, rise=perc, kick=train(1.0, 1.35),
+                     snare=train(1.0, 0.4, on_beats=beats[1::2]),
+                     snare_noise=train(1.0, 0.3))  # fmt: skip
+    for start in (beats, offs):
+        fixed = correct_phase(start, envs, fps, harmonic=np.zeros(0), harmonic_fps=1.0,
+                              ternary=False)  # fmt: skip
+        off_by = ((fixed - beats[0]) / period) % 1.0
+        assert np.all(np.minimum(off_by, 1.0 - off_by) < 0.05), start[0]
