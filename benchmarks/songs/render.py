@@ -31,11 +31,17 @@ SAMPLE_RATE = 44100
 # streaming upload would be: MIDI renders are dynamic and clean, produced songs are not, and
 # the truth stays exact. `loud`: bus compression, +12 dB into a brick-wall limiter, 192k
 # mp3 (RMS about -10 dBFS, crest 9-12 dB). `pump`: the same after everything but the drums
-# is ducked by the kick (sidechain pumping, as in most electronic music).
+# is ducked by the kick (sidechain pumping, as in most electronic music). `hot`: harder and
+# faster compression, +16 dB into a faster limiter (a loudness-war master; the check that
+# was kept back while the others were fixed).
 MASTER = os.environ.get("MVAGENT_MASTER", "")
 _BUS = (
     "acompressor=threshold=0.06:ratio=3:attack=15:release=200:makeup=3,"
     "volume=12dB,alimiter=limit=0.9:attack=3:release=40:level=false"
+)
+_HOT = (
+    "acompressor=threshold=0.03:ratio=6:attack=5:release=120:makeup=4,"
+    "volume=16dB,alimiter=limit=0.9:attack=1:release=30:level=false"
 )
 _SIDECHAIN = (
     "[1:a]asplit[drums][key];[key]lowpass=f=120,volume=4[kick];"
@@ -53,13 +59,15 @@ def render_song(spec: SongSpec, *, data_dir: Path = DATA_DIR) -> tuple[Path, Tru
     wav, truth = _render_mix(spec, data_dir=data_dir)
     if not MASTER:
         return wav, truth
-    if MASTER not in ("loud", "pump"):
-        raise SystemExit(f"MVAGENT_MASTER={MASTER!r}: use 'loud' or 'pump' (or leave it unset)")
+    if MASTER not in ("loud", "pump", "hot"):
+        raise SystemExit(
+            f"MVAGENT_MASTER={MASTER!r}: use 'loud', 'pump' or 'hot' (or leave it unset)"
+        )
     mastered = data_dir / f"master-{MASTER}" / wav.with_suffix(".mp3").name
     if not mastered.exists():
         with tempfile.TemporaryDirectory(prefix="mvmaster-") as tmp:
-            if MASTER == "loud":
-                inputs, chain = [wav], f"[0:a]{_BUS}[out]"
+            if MASTER in ("loud", "hot"):
+                inputs, chain = [wav], f"[0:a]{_BUS if MASTER == 'loud' else _HOT}[out]"
             else:
                 inputs = _render_stems(spec, truth, Path(tmp))
                 chain = f"{_SIDECHAIN}{_BUS}[out]"
