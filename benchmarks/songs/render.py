@@ -43,6 +43,8 @@ _HOT = (
     "acompressor=threshold=0.03:ratio=6:attack=5:release=120:makeup=4,"
     "volume=16dB,alimiter=limit=0.9:attack=1:release=30:level=false"
 )
+# The bus chain of each master (`pump` ducks the music stem first, see `_SIDECHAIN`).
+_BUSES = {"loud": _BUS, "pump": _BUS, "hot": _HOT}
 _SIDECHAIN = (
     "[1:a]asplit[drums][key];[key]lowpass=f=120,volume=4[kick];"
     "[0:a][kick]sidechaincompress=threshold=0.05:ratio=8:attack=2:release=160[ducked];"
@@ -56,21 +58,21 @@ def fluidsynth_available() -> bool:
 
 def render_song(spec: SongSpec, *, data_dir: Path = DATA_DIR) -> tuple[Path, Truth]:
     """Render `spec` to `data_dir/<name>-<hash>.wav` (reused when present) and its truth."""
-    wav, truth = _render_mix(spec, data_dir=data_dir)
-    if not MASTER:
-        return wav, truth
-    if MASTER not in ("loud", "pump", "hot"):
+    if MASTER and MASTER not in _BUSES:
         raise SystemExit(
             f"MVAGENT_MASTER={MASTER!r}: use 'loud', 'pump' or 'hot' (or leave it unset)"
         )
+    wav, truth = _render_mix(spec, data_dir=data_dir)
+    if not MASTER:
+        return wav, truth
     mastered = data_dir / f"master-{MASTER}" / wav.with_suffix(".mp3").name
     if not mastered.exists():
         with tempfile.TemporaryDirectory(prefix="mvmaster-") as tmp:
-            if MASTER in ("loud", "hot"):
-                inputs, chain = [wav], f"[0:a]{_BUS if MASTER == 'loud' else _HOT}[out]"
-            else:
+            if MASTER == "pump":
                 inputs = _render_stems(spec, truth, Path(tmp))
-                chain = f"{_SIDECHAIN}{_BUS}[out]"
+                chain = f"{_SIDECHAIN}{_BUSES[MASTER]}[out]"
+            else:
+                inputs, chain = [wav], f"[0:a]{_BUSES[MASTER]}[out]"
             _master(inputs, mastered, chain=chain)
     return mastered, truth
 

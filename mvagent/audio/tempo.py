@@ -107,6 +107,11 @@ def _in_range(period: float, fps: float) -> bool:
     return period > 0 and MIN_BPM <= 60.0 * fps / period <= MAX_BPM
 
 
+def _tappable(period: float, fps: float) -> bool:
+    """In the tracked range and no faster than a listener taps."""
+    return _in_range(period, fps) and 60.0 * fps / period <= TAP_MAX_BPM
+
+
 def _refine(acf: np.ndarray, lag: float) -> float:
     """Fractional position of the autocorrelation peak within 2 frames of `lag`."""
     j = int(round(lag))
@@ -192,7 +197,7 @@ def choose_period(envs: Envelopes, *, fps: float) -> Period:
     period = prior_period(acf, fps)
     if period <= 0:
         return Period(0.0, False, False, False)
-    if _in_range(period * 2 / 3, fps) and 60.0 * fps / (period * 2 / 3) <= TAP_MAX_BPM:
+    if _tappable(period * 2 / 3, fps):
         # Two thirds of the period recur as strongly as the period, and so do four thirds:
         # the period is a beat and a half of a straight pulse (eighths that limiting made as
         # loud as the beats, a kick every 1.5 beats), not a level of its own.
@@ -222,7 +227,7 @@ def choose_period(envs: Envelopes, *, fps: float) -> Period:
         # but then every snare envelope must show the backbeat of the other reading.
         gain_best = 0.0
         for alt in (period * 2 / 3, period * 4 / 3) if swung else (period / 2, period * 2 / 3):
-            if not _in_range(alt, fps) or 60.0 * fps / alt > TAP_MAX_BPM:
+            if not _tappable(alt, fps):
                 continue
             gain = backbeat_gain(snare_acf, period, alt)
             agreed = backbeat_gain(snare_acf, period, alt, agree=True)
@@ -245,8 +250,7 @@ def choose_period(envs: Envelopes, *, fps: float) -> Period:
     if (
         is_ternary(acf, best)
         and 60.0 * fps / best < COMPOUND_BELOW_BPM
-        and _in_range(best / 3, fps)
-        and 3 * 60.0 * fps / best <= TAP_MAX_BPM
+        and _tappable(best / 3, fps)
     ):
         # A slow beat that divides in three is a compound meter (6/8, 12/8): we count its
         # eighths, so bars have 6 beats.
