@@ -5,7 +5,9 @@
 2. dynamic programming places beats that follow the envelope at the local period;
 3. the phase is checked (drums on the off-beat? swung eighths the wrong way round?);
 4. the level is checked against the drums (`adjust_level`);
-5. constant-tempo stretches become exact grids (`grid`).
+5. constant-tempo stretches become exact grids (`grid`);
+6. a fitted model (`level`) checks the grid against its related levels and phases and
+   overrules the rules when it is sure by its margin.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import numpy as np
 from mvagent.audio.features import Features
 from mvagent.audio.grid import change_points, fit_segments, lay_grid
 from mvagent.audio.harmony import chord_novelty
+from mvagent.audio.level import Bands
+from mvagent.audio.level import choose as choose_level
 from mvagent.audio.onsets import Envelopes, accents, contrast, onset_envelopes
 from mvagent.audio.steady import (
     SteadyGrid,
@@ -327,8 +331,14 @@ def active_span(features: Features, *, floor_db: float = -50.0) -> tuple[float, 
     return on[0] / features.fps, on[-1] / features.fps
 
 
-def track_beats(features: Features, *, envs: Envelopes | None = None) -> BeatTrack:
-    """Beats (s), tempo and tempo changes of a song's features."""
+def track_beats(
+    features: Features, *, envs: Envelopes | None = None, level_model: bool = True
+) -> BeatTrack:
+    """Beats (s), tempo and tempo changes of a song's features.
+
+    `level_model=False` keeps the rules' level and phase (`level.choose` is not asked): the
+    level model's training data is the rules' answer and the grids related to it.
+    """
     fps = features.fps
     empty = BeatTrack(beats_s=np.zeros(0), tempo_bpm=0.0)
     start_s, end_s = active_span(features)
@@ -401,8 +411,24 @@ def track_beats(features: Features, *, envs: Envelopes | None = None) -> BeatTra
         ternary=ternary,
         fold=fold,
     )
+    # The level model leaves a beat that divided in three anywhere on the way (a swung level
+    # the drums halved is one too): its notes sit where the model looks for a wrong level.
+    swung = choice.ternary or ternary
+    bands = Bands.from_envelopes(envs, fps, harmonic=harmonic, harmonic_fps=features.fps_harmony)
     if steady is not None:
         grid, grid_s = steady
+        if level_model:
+            chosen, cand = choose_level(
+                grid_s, bands, span_s=(start_s, end_s), subdivision=3 if swung else 2
+            )
+            if cand is not None:
+                return BeatTrack(
+                    beats_s=chosen,
+                    tempo_bpm=60.0 / (grid.period_s * cand.ratio),
+                    steady=True,
+                    subdivision=2,
+                    agreement=grid.agreement,
+                )
         return BeatTrack(
             beats_s=grid_s,
             tempo_bpm=60.0 / grid.period_s,
@@ -413,15 +439,23 @@ def track_beats(features: Features, *, envs: Envelopes | None = None) -> BeatTra
     segments = fit_segments(beats, change_points(beats, local / fps, centres))
     dp_count = len(beats)
     beats = lay_grid(beats, segments, (start_s, end_s))
+    ratio = 1.0
+    if level_model:
+        chosen, cand = choose_level(
+            beats, bands, span_s=(start_s, end_s), subdivision=3 if swung else 2
+        )
+        if cand is not None:
+            beats, ratio = chosen, cand.ratio
+            ternary = False
     if segments:
         main = max(segments, key=lambda s: s.end_s - s.start_s)
-        tempo = 60.0 / main.period_s
+        tempo = 60.0 / (main.period_s * ratio)
     else:
         tempo = 60.0 / float(np.median(np.diff(beats)))
     changes = []
     for prev, seg in zip(segments, segments[1:], strict=False):
         if abs(np.log(prev.period_s / seg.period_s)) > 0.02:
-            changes.append((round(float(seg.start_s), 3), round(60.0 / seg.period_s, 3)))
+            changes.append((round(float(seg.start_s), 3), round(60.0 / (seg.period_s * ratio), 3)))
     covered_s = sum(s.end_s - s.start_s for s in segments)
     span_s = (beats[-1] - beats[0]) if len(beats) > 1 else 0.0
     steady = not changes and len(segments) >= 1 and covered_s >= 0.8 * span_s and dp_count > 0

@@ -4,16 +4,21 @@ Bars are found from beat-synchronous evidence: chords and bass notes change on t
 beat of a bar, the kick drum favours it and the snare avoids it; the song's biggest changes
 of sound (where sections start) fall on it too. For each meter (3/4, 4/4,
 and 6/8 counted in eighths) and each bar phase, the profile of that evidence over bar
-positions is scored by how much the first position stands out; the best pair wins.
+positions is scored by how much the first position stands out; the best pair wins. In 4/4 a
+fitted linear model over the same cues (`bar_phase_weights.json`, `benchmarks/train_level.py`)
+may overrule the hand-weighted phase by its margin.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 
 from mvagent.audio.features import Features
+from mvagent.audio.level import fitted
 from mvagent.audio.onsets import Envelopes, accents
 
 METERS = (3, 4, 6)
@@ -163,9 +168,67 @@ def _profile_score(x: np.ndarray, meter: int, phase: int) -> float:
 
 
 def _phase_in_four(ev: _Evidence) -> int:
-    """Downbeat phase in 4/4 (index of the first downbeat among the first four beats)."""
-    score = _phase_scores(ev)
-    return int(np.argmax(score)) if score is not None else 0
+    """Downbeat phase in 4/4 (index of the first downbeat among the first four beats): the
+    hand-weighted score's choice, unless the fitted bar-phase model (when its weights ship)
+    prefers another phase by its margin."""
+    x = phase_features(ev)
+    if x is None:
+        return 0
+    rules = int(np.argmax(x[:, 0]))
+    model = _phase_weights()
+    if model is None:
+        return rules
+    w, margin = model
+    s = x @ w
+    best = int(np.argmax(s))
+    return best if s[best] - s[rules] >= margin else rules
+
+
+PHASE_WEIGHTS_PATH = Path(__file__).with_name("bar_phase_weights.json")
+
+
+def phase_feature_names() -> list[str]:
+    return [
+        "rules", "chord", "bass", "kick", "snare", "kick_vs_3", "snare_vs_3",
+        "backbeat_around", "chord_vs_3", "bass_vs_3", "boundary",
+    ]  # fmt: skip
+
+
+def phase_features(ev: _Evidence) -> np.ndarray | None:
+    """Per 4/4 bar phase (rows 0-3), the cues behind the hand-weighted score and that score
+    itself (column 0): what `benchmarks/train_level.py` fits the bar-phase model on."""
+    rules = _phase_scores(ev)
+    profiles = [_profile(x, 4, 0) for x in (ev.chord, ev.bass, ev.kick, ev.snare)]
+    if rules is None or any(p is None for p in profiles):
+        return None
+    chord, bass, kick, snare = profiles
+    votes = _profile(ev.boundary, 4, 0) if len(ev.boundary) else None
+    share = votes / votes.sum() - 0.25 if votes is not None and votes.sum() > 0 else np.zeros(4)
+
+    def vs3(x: np.ndarray) -> np.ndarray:
+        return x - np.roll(x, -2)
+
+    around = np.roll(snare, -1) + np.roll(snare, 1) - snare - np.roll(snare, -2)
+    cols = [
+        rules,
+        chord - chord.mean(),
+        bass - bass.mean(),
+        kick - kick.mean(),
+        snare - snare.mean(),
+        vs3(kick),
+        vs3(snare),
+        around,
+        vs3(chord),
+        vs3(bass),
+        share,
+    ]
+    return np.stack(cols, axis=1)
+
+
+@cache
+def _phase_weights() -> tuple[np.ndarray, float] | None:
+    """(weights, margin over the rules' phase) of the shipped bar-phase model, if any."""
+    return fitted(PHASE_WEIGHTS_PATH, phase_feature_names())
 
 
 def _phase_scores(ev: _Evidence) -> np.ndarray | None:
