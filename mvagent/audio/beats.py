@@ -412,8 +412,9 @@ def track_beats(
         fold=fold,
     )
     # The level model leaves a beat that divided in three anywhere on the way (a swung level
-    # the drums halved is one too): its notes sit where the model looks for a wrong level.
-    swung = choice.ternary or ternary
+    # the drums halved, swung sixteenths): its notes sit where the model looks for a wrong
+    # level.
+    swung = choice.ternary or choice.swung_half or ternary
     bands = Bands.from_envelopes(envs, fps, harmonic=harmonic, harmonic_fps=features.fps_harmony)
     if steady is not None:
         grid, grid_s = steady

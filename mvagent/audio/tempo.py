@@ -183,6 +183,7 @@ class Period:
     backbeat: bool  # a backbeat confirms this level
     ternary: bool  # the beat divides in three
     triple_bar: bool  # bars of three beats
+    swung_half: bool = False  # the half beat divides in three (swung sixteenths)
 
 
 def choose_period(envs: Envelopes, *, fps: float) -> Period:
@@ -260,6 +261,7 @@ def choose_period(envs: Envelopes, *, fps: float) -> Period:
         backbeat=best_bb >= BACKBEAT_MIN,
         ternary=is_ternary(acf, best),
         triple_bar=triple_bar(kick_acf, best),
+        swung_half=_in_range(best / 2, fps) and is_ternary(acf, best / 2),
     )
 
 
