@@ -6,13 +6,16 @@ or two cues with hand-set margins. Here every related grid is scored by one line
 of the same cues, in every band at once, whose weights were fitted on renders with exact
 ground truth (`benchmarks/train_level.py`, weights in `level_weights.json`):
 
-- candidates: the tracked beats re-counted at the `CANDIDATES`' multiples of their period, at every phase the
-  relation allows (on the beat, half a beat over, the other parity, ...);
-- features per candidate and per onset envelope: beats against the points half-way and a
-  third of the way between them, and against the envelope's mean; kick and snare taking
-  turns; how fast (a tempo prior);
+- candidates: the tracked beats re-counted at the `CANDIDATES`' multiples of their period,
+  at each phase the relation allows (on the beat, half a beat over, the other parity, ...),
+  within the tempi a listener taps;
+- features per candidate and per onset envelope: beats against the points half-way, a
+  third and a quarter of the way between them, and against the envelope's mean; kick and
+  snare taking turns; how fast, and how many onsets fall in a beat (each with its square:
+  a prior);
 - the highest score wins when it beats the tracker's own grid by the fitted margin (the
-  rules are right far more often than not, so they keep close calls).
+  rules are right far more often than not, so they keep close calls). A swung beat is not
+  judged (`choose`).
 
 Times are seconds; a candidate is a beat array on the song's clock.
 """
