@@ -302,12 +302,12 @@ def _rules_row(x: np.ndarray, *, phase: bool) -> int:
 
 def picked(songs: list[Song], w: np.ndarray, *, margin: float, phase: bool) -> np.ndarray:
     """F of each song's chosen row: the best score when it beats the rules' row by `margin`."""
-    out = []
-    for _, x, f in songs:
-        s = x @ w
-        best, rules = int(np.argmax(s)), _rules_row(x, phase=phase)
-        out.append(f[best] if s[best] - s[rules] >= margin else f[rules])
-    return np.array(out)
+    return np.array(
+        [
+            f[level.overrule(x @ w, rules=_rules_row(x, phase=phase), margin=margin)]
+            for _, x, f in songs
+        ]
+    )
 
 
 def _rules(songs: list[Song], *, phase: bool) -> np.ndarray:
@@ -403,12 +403,14 @@ def fit(folders: list[Path]) -> None:
 def report(folders: list[Path]) -> None:
     """The shipped models against the rules on collections they were not fitted on."""
     grids, _, phases = load_rows(folders)
-    for rows, phase, path in (
-        (grids, False, level.WEIGHTS_PATH),
-        (phases, True, PHASE_WEIGHTS_PATH),
+    for rows, phase, path, names in (
+        (grids, False, level.WEIGHTS_PATH, level.feature_names()),
+        (phases, True, PHASE_WEIGHTS_PATH, phase_feature_names()),
     ):
-        data = json.loads(path.read_text())
-        w, margin = np.asarray(data["weights"]), float(data["margin"])
+        model = level.fitted(path, names)
+        if model is None:
+            sys.exit(f"{path}: missing or fitted on other features; run 'fit' first")
+        w, margin = model
         rules, model = _rules(rows, phase=phase), picked(rows, w, margin=margin, phase=phase)
         what = "bar phase: downbeat F" if phase else "beat level: beat F"
         for (name, _, _), a, b in zip(rows, rules, model, strict=True):

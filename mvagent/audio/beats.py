@@ -416,38 +416,31 @@ def track_beats(
     # level.
     swung = choice.ternary or choice.swung_half or ternary
     bands = Bands.from_envelopes(envs, fps, harmonic=harmonic, harmonic_fps=features.fps_harmony)
+
+    def checked(beats_s: np.ndarray) -> tuple[np.ndarray, float]:
+        """The level model's grid for `beats_s` and its period multiplier (1: the rules')."""
+        if not level_model:
+            return beats_s, 1.0
+        chosen, cand = choose_level(
+            beats_s, bands, span_s=(start_s, end_s), subdivision=3 if swung else 2
+        )
+        return (beats_s, 1.0) if cand is None else (chosen, cand.ratio)
+
     if steady is not None:
         grid, grid_s = steady
-        if level_model:
-            chosen, cand = choose_level(
-                grid_s, bands, span_s=(start_s, end_s), subdivision=3 if swung else 2
-            )
-            if cand is not None:
-                return BeatTrack(
-                    beats_s=chosen,
-                    tempo_bpm=60.0 / (grid.period_s * cand.ratio),
-                    steady=True,
-                    subdivision=2,
-                    agreement=grid.agreement,
-                )
+        grid_s, ratio = checked(grid_s)
         return BeatTrack(
             beats_s=grid_s,
-            tempo_bpm=60.0 / grid.period_s,
+            tempo_bpm=60.0 / (grid.period_s * ratio),
             steady=True,
-            subdivision=3 if ternary else 2,
+            subdivision=3 if ternary and ratio == 1.0 else 2,
             agreement=grid.agreement,
         )
     segments = fit_segments(beats, change_points(beats, local / fps, centres))
     dp_count = len(beats)
     beats = lay_grid(beats, segments, (start_s, end_s))
-    ratio = 1.0
-    if level_model:
-        chosen, cand = choose_level(
-            beats, bands, span_s=(start_s, end_s), subdivision=3 if swung else 2
-        )
-        if cand is not None:
-            beats, ratio = chosen, cand.ratio
-            ternary = False
+    beats, ratio = checked(beats)
+    ternary = ternary and ratio == 1.0
     if segments:
         main = max(segments, key=lambda s: s.end_s - s.start_s)
         tempo = 60.0 / (main.period_s * ratio)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from mvagent.audio.features import Features
-from mvagent.audio.level import fitted
+from mvagent.audio.level import fitted, overrule
 from mvagent.audio.onsets import Envelopes, accents
 
 METERS = (3, 4, 6)
@@ -179,9 +179,7 @@ def _phase_in_four(ev: _Evidence) -> int:
     if model is None:
         return rules
     w, margin = model
-    s = x @ w
-    best = int(np.argmax(s))
-    return best if s[best] - s[rules] >= margin else rules
+    return overrule(x @ w, rules=rules, margin=margin)
 
 
 PHASE_WEIGHTS_PATH = Path(__file__).with_name("bar_phase_weights.json")

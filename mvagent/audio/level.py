@@ -173,6 +173,13 @@ def fitted(path: Path, names: list[str]) -> tuple[np.ndarray, float] | None:
     return np.asarray(data["weights"], dtype=np.float64), float(data.get("margin") or 0.0)
 
 
+def overrule(scores: np.ndarray, *, rules: int, margin: float) -> int:
+    """The best-scoring choice when it beats the rules' choice (row `rules`) by `margin`,
+    else the rules' choice: the one decision both models and their fitting make."""
+    best = int(np.argmax(scores))
+    return best if scores[best] - scores[rules] >= margin else rules
+
+
 @cache
 def _weights() -> tuple[np.ndarray, float] | None:
     return fitted(WEIGHTS_PATH, feature_names())
@@ -192,8 +199,5 @@ def choose(
     if model is None or len(cands) < 2:
         return beats_s, None
     w, margin = model
-    scores = feature_matrix(cands, bands) @ w
-    best = int(np.argmax(scores))
-    if best == 0 or scores[best] - scores[0] < margin:
-        return beats_s, None
-    return cands[best].beats_s, cands[best]
+    best = overrule(feature_matrix(cands, bands) @ w, rules=0, margin=margin)
+    return (beats_s, None) if best == 0 else (cands[best].beats_s, cands[best])
