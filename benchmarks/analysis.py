@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import mir_eval  # noqa: E402
 
+from benchmarks.real.evaluate import signed_error_ms  # noqa: E402
 from benchmarks.songs import SONGS, fluidsynth_available, render_song  # noqa: E402
 from benchmarks.songs.catalog import variants  # noqa: E402
 from mvagent.audio import analyze  # noqa: E402
@@ -52,7 +53,8 @@ def score_song(spec) -> dict:
     a = analyze(wav)
     seconds = time.perf_counter() - t0
     ref_beats = mir_eval.beat.trim_beats(np.array(truth.beats))
-    beat_f = mir_eval.beat.f_measure(ref_beats, mir_eval.beat.trim_beats(np.array(a.beats)))
+    est_beats = mir_eval.beat.trim_beats(np.array(a.beats))
+    beat_f = mir_eval.beat.f_measure(ref_beats, est_beats)
     down_f = mir_eval.beat.f_measure(np.array(truth.downbeats), np.array(a.downbeats))
     lib_tempo, lib_beats, lib_seconds = _librosa_beats(wav)
     lib_f = mir_eval.beat.f_measure(ref_beats, mir_eval.beat.trim_beats(lib_beats))
@@ -78,6 +80,7 @@ def score_song(spec) -> dict:
     return {
         "name": spec.name,
         "beat_f": beat_f,
+        "signed_error_ms": signed_error_ms(ref_beats, est_beats),
         "librosa_f": lib_f,
         "downbeat_f": down_f,
         "tempo_true": truth.bpm,
@@ -130,6 +133,7 @@ def print_table(rows: list[dict], title: str) -> dict:
         "mode_acc": float(np.mean([r["mode_ok"] for r in rows])),
         "tempo_ok_share": float(np.mean(within)) if within else float("nan"),
         "tempo_within_0.1bpm": float(np.mean(within_01)) if within_01 else float("nan"),
+        "signed_error_ms": float(np.nanmean([r["signed_error_ms"] for r in rows])),
         "seconds_per_song": float(np.mean([r["seconds"] for r in rows])),
         "librosa_seconds_per_song": float(np.mean([r["librosa_seconds"] for r in rows])),
     }
@@ -143,6 +147,7 @@ def print_table(rows: list[dict], title: str) -> dict:
         f"repeat groups pairwise F {summary['group_f']:.3f}; vocal frame accuracy "
         f"{summary['vocal_acc']:.3f}; mode read right {summary['mode_acc']:.0%}"
     )
+    print(f"mean signed beat error {summary['signed_error_ms']:+.1f} ms (positive: late)")
     print(
         f"time per song: ours {summary['seconds_per_song']:.2f} s, librosa load+beat_track "
         f"{summary['librosa_seconds_per_song']:.2f} s"

@@ -301,13 +301,21 @@ def _rules_row(x: np.ndarray, *, phase: bool) -> int:
 
 
 def picked(songs: list[Song], w: np.ndarray, *, margin: float, phase: bool) -> np.ndarray:
-    """F of each song's chosen row: the best score when it beats the rules' row by `margin`."""
-    return np.array(
-        [
-            f[level.overrule(x @ w, rules=_rules_row(x, phase=phase), margin=margin)]
-            for _, x, f in songs
-        ]
-    )
+    """F of each song's chosen row, as the shipped code chooses: the best score when it beats
+    the rules' row by `margin` (for the level, `level.decide`, which reads each row's tempo
+    back from its features)."""
+    names = level.feature_names()
+    tempo = names.index("log2_tempo")
+
+    def choice(x: np.ndarray) -> int:
+        if phase:
+            return level.overrule(x @ w, rules=_rules_row(x, phase=True), margin=margin)
+        # Rows with other features than the shipped ones (a toy fit) carry no tempo.
+        full = x.shape[1] == len(names)
+        bpm = 120.0 * 2.0 ** x[:, tempo] if full else np.zeros(len(x))
+        return level.decide(x @ w, bpm, margin=margin)
+
+    return np.array([f[choice(x)] for _, x, f in songs])
 
 
 def _rules(songs: list[Song], *, phase: bool) -> np.ndarray:

@@ -89,9 +89,7 @@ def evaluate(est_beats: np.ndarray, est_downbeats: np.ndarray, song: RealSong) -
     beat_f = _f(ref, est)
     matches = mir_eval.util.match_events(ref, est, WINDOW_S) if len(ref) and len(est) else []
     precision = len(matches) / len(est) if len(est) else 0.0
-    signed = (
-        float(np.mean([est[j] - ref[i] for i, j in matches]) * 1000) if matches else float("nan")
-    )
+    signed = signed_error_ms(ref, est)
     if len(ref) >= 2 and len(est) >= 2:
         _, cmlt, _, amlt = mir_eval.beat.continuity(ref, est)
     else:
@@ -109,3 +107,13 @@ def evaluate(est_beats: np.ndarray, est_downbeats: np.ndarray, song: RealSong) -
         "signed_error_ms": signed,
         "est_bpm": 60.0 / _ibi(est) if len(est) > 1 else float("nan"),
     }
+
+
+def signed_error_ms(ref_s: np.ndarray, est_s: np.ndarray) -> float:
+    """Mean offset (ms) of the estimated beats matched within `WINDOW_S` of a reference beat,
+    positive when the estimate is late; NaN when nothing matches."""
+    import mir_eval
+
+    ref, est = np.asarray(ref_s, dtype=float), np.asarray(est_s, dtype=float)
+    matches = mir_eval.util.match_events(ref, est, WINDOW_S) if len(ref) and len(est) else []
+    return float(np.mean([est[j] - ref[i] for i, j in matches]) * 1000) if matches else float("nan")

@@ -16,6 +16,7 @@ from mvagent.audio.decode import load_audio
 from mvagent.audio.downbeats import find_bars
 from mvagent.audio.energy import beat_energy
 from mvagent.audio.features import compute_features
+from mvagent.audio.latency import FALLBACK_S, beat_latency_s
 from mvagent.audio.lyrics import load_lyrics
 from mvagent.audio.mood import estimate_mood
 from mvagent.audio.onsets import onset_envelopes
@@ -26,7 +27,9 @@ from mvagent.ffmpeg import probe
 from mvagent.models import Analysis, Region, Section
 
 ANALYSIS_SR = 22050
-BEAT_LATENCY_S = 0.015
+# The envelopes' clock: the fixed shift the downbeat, section and level cues were tuned at
+# (and `train_level.py` scores with); the written times are measured per song.
+BEAT_LATENCY_S = FALLBACK_S
 
 
 def analyze(
@@ -63,9 +66,16 @@ def analyze_samples(
     features = compute_features(y, sr)
     envs = onset_envelopes(features)
     track = track_beats(features, envs=envs)
-    # Onset envelopes peak a little before the attack a listener hears as the beat (the
-    # analysis window reaches it early): 10 ms on real drum samples with exact truth (Hydrogen), 21 ms on synthetic clicks: 15.
-    beats = track.beats_s + BEAT_LATENCY_S if len(track.beats_s) else track.beats_s
+    # The envelopes are read at their own clock (the tracker's beats and the fixed shift the
+    # downbeat and section cues were tuned at); the beats a listener hears are the attacks,
+    # whose lag against the envelopes depends on the sound: measured per song, applied to
+    # the times written out (`latency.py`).
+    beats = track.beats_s + BEAT_LATENCY_S
+    heard_s = beat_latency_s(y, sr=sr, beats_s=track.beats_s) - BEAT_LATENCY_S
+
+    def heard(times_s: np.ndarray) -> list[float]:
+        return [round(float(t), 3) for t in np.clip(times_s + heard_s, 0.0, duration)]
+
     changes = tuple(t for t, _ in track.tempo_changes)
     bars = find_bars(beats, features, envs, change_times_s=changes) if len(beats) >= 4 else None
     downbeats = bars.downbeats_s if bars is not None else beats[:0]
@@ -102,8 +112,8 @@ def analyze_samples(
         duration=duration,
         sample_rate=int(file_sample_rate or sr),
         tempo_bpm=round(float(track.tempo_bpm), 3),
-        beats=[round(float(b), 3) for b in beats],
-        downbeats=[round(float(b), 3) for b in downbeats],
+        beats=heard(beats),
+        downbeats=heard(downbeats),
         time_signature=bars.meter if bars is not None else 4,
         sections=sections,
         energy=energy,
@@ -115,7 +125,7 @@ def analyze_samples(
             envs.onset, beats, fps=features.fps, agreement=track.agreement
         ),
         tempo_candidates=tempo_candidates(envs.onset, fps=features.fps, tempo_bpm=track.tempo_bpm),
-        onsets=[round(float(t), 3) for t in strong_onsets(envs.onset, fps=features.fps)],
+        onsets=heard(strong_onsets(envs.onset, fps=features.fps) + BEAT_LATENCY_S),
     )
 
 

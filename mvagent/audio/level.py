@@ -14,8 +14,8 @@ ground truth (`benchmarks/train_level.py`, weights in `level_weights.json`):
   snare taking turns; how fast, and how many onsets fall in a beat (each with its square:
   a prior);
 - the highest score wins when it beats the tracker's own grid by the fitted margin (the
-  rules are right far more often than not, so they keep close calls). A swung beat is not
-  judged (`choose`).
+  rules are right far more often than not, so they keep close calls), or outright when the
+  tracker's grid is faster than anyone taps. A swung beat is not judged (`choose`).
 
 Times are seconds; a candidate is a beat array on the song's clock.
 """
@@ -45,6 +45,9 @@ CANDIDATES = (
     (2.0 / 3.0, (0.0, 1.0 / 3.0)),
 )
 MIN_BEATS = 16
+# A tracked grid this much faster than anyone taps keeps no margin: the best-scoring grid a
+# listener could tap replaces it. The 2.5 % keeps a true 200 BPM song measured at 200.4.
+TOO_FAST_BPM = TAP_MAX_BPM * 1.025
 BANDS = ("onset", "percussive", "rise", "kick", "snare", "snare_noise", "harmonic")
 LOG_CLIP = 3.0
 
@@ -97,7 +100,7 @@ def candidates(beats_s: np.ndarray, *, span_s: tuple[float, float]) -> list[Cand
             t = t[(t >= span_s[0] - 0.05) & (t <= span_s[1] + 0.05)]
             if len(t) < 4:
                 continue
-            bpm = 60.0 / float(np.median(np.diff(t)))
+            bpm = _bpm(t)
             if r == 1.0 or TAP_MIN_BPM <= bpm <= TAP_MAX_BPM:
                 out.append(Candidate(ratio=r, phase=f, beats_s=t))
     return out
@@ -150,7 +153,7 @@ def features(c: Candidate, bands: Bands) -> np.ndarray:
         return _log(accents(env, b[0::2], fps).mean(), accents(env, b[1::2], fps).mean())
 
     kick, snare = alternation("kick"), alternation("snare")
-    bpm = 60.0 / float(np.median(np.diff(b)))
+    bpm = _bpm(b)
     t = float(np.log2(bpm / 120.0))
     env, fps = bands.envs["onset"]
     e = np.log2(max(_events_per_s(env, fps, span_s=(b[0], b[-1])), 0.1) * 60.0 / bpm)
@@ -192,12 +195,33 @@ def choose(
     own grid scores within the margin of the best, or there is too little to judge.
 
     A beat the tracker found divided in three (`subdivision` 3: swing, shuffle, 6/8) is left
-    alone: its notes sit where the features look for a wrong level (a third of the way).
+    alone, unless it is faster than anyone taps: its notes sit where the features look for a
+    wrong level (a third of the way).
     """
     model = _weights()
-    cands = candidates(beats_s, span_s=span_s) if subdivision == 2 else []
+    # Faster than anyone taps, a swung grid is judged too (a ternary tracker song at 223).
+    too_fast = len(beats_s) >= 2 and _bpm(beats_s) > TOO_FAST_BPM
+    cands = candidates(beats_s, span_s=span_s) if subdivision == 2 or too_fast else []
     if model is None or len(cands) < 2:
         return beats_s, None
     w, margin = model
-    best = overrule(feature_matrix(cands, bands) @ w, rules=0, margin=margin)
+    bpm = np.array([_bpm(c.beats_s) for c in cands])
+    best = decide(feature_matrix(cands, bands) @ w, bpm, margin=margin)
     return (beats_s, None) if best == 0 else (cands[best].beats_s, cands[best])
+
+
+def decide(scores: np.ndarray, bpm: np.ndarray, *, margin: float) -> int:
+    """Index of the chosen candidate (0 is the tracker's grid) from their scores and tempi.
+
+    The tracker's grid keeps close calls (`margin`), unless it is faster than anyone taps (a
+    tracker song at 223, a hot funk render at 209, both at double tempo): then the grids at
+    that speed (it and its off-beat) drop out and the best of the others wins.
+    """
+    if bpm[0] > TOO_FAST_BPM and np.any(bpm <= TOO_FAST_BPM):
+        scores = np.where(bpm > TOO_FAST_BPM, -np.inf, scores)
+        margin = 0.0
+    return overrule(scores, rules=0, margin=margin)
+
+
+def _bpm(beats_s: np.ndarray) -> float:
+    return 60.0 / float(np.median(np.diff(beats_s)))

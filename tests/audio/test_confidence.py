@@ -39,13 +39,14 @@ def test_beats_at_level(rng):
 
 
 def test_no_systematic_latency(rng):
-    """Beats are neither early nor late on average (the old bias was -17 ms)."""
+    """Beats are neither early nor late on average (the old bias was -17 ms; a fixed 15 ms
+    correction left -7 ms on these clicks and +8 ms on real songs: now measured per song)."""
     y, truth = synth.groove(rng, bpm=128.0, bars=24)
     a = analyze_samples(y, sr=synth.SR)
     est = np.asarray(a.beats)
     errors = [e - truth[np.argmin(np.abs(truth - e))] for e in est]
     errors = [x for x in errors if abs(x) < 0.07]
-    assert abs(np.mean(errors)) < 0.008
+    assert abs(np.mean(errors)) < 0.003
 
 
 def test_a_grid_at_two_thirds_of_the_tempo_is_not_confident():

@@ -137,3 +137,32 @@ def test_bar_phase_model_ships_and_reads_the_cues_it_was_fitted_on(rng):
     assert int(np.argmax(x[:, 0])) == int(np.argmax(downbeats._phase_scores(ev)))
     bars = downbeats.find_bars(truth, features, envs)
     assert mir_eval.beat.f_measure(truth[::4], bars.downbeats_s) >= 0.95
+
+
+def test_a_grid_faster_than_anyone_taps_gives_way_without_a_margin():
+    """The rules' grid keeps close calls, except above the tap range: then the best grid a
+    listener could tap wins however small its lead, and a true 200 BPM grid stays."""
+    scores = np.array([5.0, 4.9, 4.8, 1.0])
+    fast = np.array([223.0, 223.0, 111.5, 148.7])
+    assert level.decide(scores, fast, margin=0.5) == 2
+    at_200 = np.array([200.4, 200.4, 100.2, 133.6])
+    assert level.decide(scores, at_200, margin=0.5) == 0
+    # Nothing slower to go to: the rules' grid stays.
+    assert level.decide(scores[:2], fast[:2], margin=0.5) == 0
+
+
+def test_a_swung_grid_at_double_tempo_is_judged_when_nobody_taps_that_fast(rng):
+    """A beat the rules found swung is left alone, unless it runs above the tap range."""
+    y, truth = synth.groove(rng, bpm=112.0, bars=24)
+    _, _, bands = _bands(y)
+    span = (0.0, len(y) / synth.SR)
+    double = level._time_at(truth, np.arange(0.0, len(truth) - 1 + 1e-9, 0.5))
+    chosen, cand = level.choose(double, bands, span_s=span, subdivision=3)
+    assert cand is not None and cand.ratio == 2.0
+    assert mir_eval.beat.f_measure(truth, chosen) >= 0.95
+    # At a tempo a listener taps, the swung grid is not judged.
+    y, truth = synth.groove(rng, bpm=75.0, bars=20)
+    _, _, bands = _bands(y)
+    double = level._time_at(truth, np.arange(0.0, len(truth) - 1 + 1e-9, 0.5))
+    kept, cand = level.choose(double, bands, span_s=(0.0, len(y) / synth.SR), subdivision=3)
+    assert cand is None and kept is double
