@@ -199,13 +199,14 @@ def choose(
     wrong level (a third of the way).
     """
     model = _weights()
-    # Faster than anyone taps, a swung grid is judged too (a ternary tracker song at 223).
-    too_fast = len(beats_s) >= 2 and _bpm(beats_s) > TOO_FAST_BPM
-    cands = candidates(beats_s, span_s=span_s) if subdivision == 2 or too_fast else []
+    cands = candidates(beats_s, span_s=span_s)
     if model is None or len(cands) < 2:
         return beats_s, None
-    w, margin = model
     bpm = np.array([_bpm(c.beats_s) for c in cands])
+    # Faster than anyone taps, a swung grid is judged too (a ternary tracker song at 223).
+    if subdivision != 2 and bpm[0] <= TOO_FAST_BPM:
+        return beats_s, None
+    w, margin = model
     best = decide(feature_matrix(cands, bands) @ w, bpm, margin=margin)
     return (beats_s, None) if best == 0 else (cands[best].beats_s, cands[best])
 
