@@ -257,6 +257,13 @@ def _log_ratio(env: np.ndarray, a_s: np.ndarray, b_s: np.ndarray, fps: float) ->
     return float(np.log(max(on, 1e-9) / max(off, 1e-9)))
 
 
+def _parity_log_ratio(env: np.ndarray, a_s: np.ndarray, b_s: np.ndarray, fps: float) -> float:
+    """`_log_ratio` of the busier half (every other time) of `a_s` over that of `b_s`."""
+    on = max(accents(env, a_s[0::2], fps).mean(), accents(env, a_s[1::2], fps).mean())
+    off = max(accents(env, b_s[0::2], fps).mean(), accents(env, b_s[1::2], fps).mean())
+    return float(np.log(max(on, 1e-9) / max(off, 1e-9)))
+
+
 def correct_phase(
     beats_s: np.ndarray,
     envs: Envelopes,
@@ -294,14 +301,18 @@ def correct_phase(
     kick = _log_ratio(envs.kick, other, beats_s, fps)
     snare = _log_ratio(envs.snare, other, beats_s, fps)
     noise = _log_ratio(envs.snare_noise, other, beats_s, fps)
+    # A backbeat hits every other beat, so the mean over all beats halves its contrast (a
+    # hot master's fill between the hits halves it again); the busier parity reads it whole.
+    snare_pair = _parity_log_ratio(envs.snare, other, beats_s, fps)
+    noise_pair = _parity_log_ratio(envs.snare_noise, other, beats_s, fps)
     if abs(score) < PHASE_DRUMS_OVERRIDE:
         # Kick and snare agree and together are decisive: a funk kick that also plays
         # off-beats agrees less strongly than its snare does.
         lean = _drums_agree(kick, snare, each=KICK_DECISIVE)
         if lean:
             return other if lean > 0 else beats_s
-        lean = _drums_agree(snare, noise, each=SNARE_BANDS_DECISIVE)
-        if lean and lean * kick > -max(KICK_DECISIVE, min(abs(snare), abs(noise))):
+        lean = _drums_agree(snare_pair, noise_pair, each=SNARE_BANDS_DECISIVE)
+        if lean and lean * kick > -max(KICK_DECISIVE, min(abs(snare_pair), abs(noise_pair))):
             return other if lean > 0 else beats_s
         # The kick marks the beat a listener taps even where the snare plays the off-beats
         # (a double-time rock beat) or guitars push them: it decides a near tie.
