@@ -68,7 +68,7 @@ def print_decisions() -> None:
     """Every tracker-module candidate: its grid figures and why it is in or out of the set."""
     from benchmarks.real import tracker
 
-    rows = [d for _, d in tracker.survey()]
+    rows = [d for source in tracker.BATCHES for _, d in tracker.survey(source=source)]
     print(
         f"{'module':40s} {'rows':26s} {'bpm':>6s} {'mus s':>5s} {'contr':>5s} {'low':>5s} "
         f"{'lag':>5s} {'sprd':>4s} {'bar':>5s}  decision"

@@ -101,8 +101,9 @@ def song_raw(path: Path, truth_beats: np.ndarray, truth_downbeats: np.ndarray, m
     )
     beats = track.beats_s + BEAT_LATENCY_S
     if meter == 4 and len(beats) >= 16 and beat_f(truth_beats, track.beats_s) >= 0.9:
-        bars = find_bars(beats, feats, envs)
-        dx = phase_features(downbeat_evidence(beats, feats, envs))
+        start = raw.span_s[0]
+        bars = find_bars(beats, feats, envs, music_start_s=start)
+        dx = phase_features(downbeat_evidence(beats, feats, envs, music_start_s=start))
         if bars.meter == 4 and dx is not None and not track.tempo_changes:
             raw.dx = dx
             raw.df = np.array(

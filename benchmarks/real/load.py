@@ -12,6 +12,7 @@ SOURCES: dict[str, Callable[..., list[RealSong]]] = {
     hydrogen.SOURCE: hydrogen.build_all,
     musescore.SOURCE: musescore.build_all,
     tracker.SOURCE: tracker.build_all,
+    tracker.SOURCE_2: tracker.build_all_2,
 }
 
 

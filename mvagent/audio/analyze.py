@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mvagent.audio.beats import every_beat, track_beats
+from mvagent.audio.beats import active_span, every_beat, track_beats
 from mvagent.audio.confidence import beat_confidence, strong_onsets, tempo_candidates
 from mvagent.audio.decode import load_audio
 from mvagent.audio.downbeats import find_bars
@@ -77,7 +77,17 @@ def analyze_samples(
         return [round(float(t), 3) for t in np.clip(times_s + heard_s, 0.0, duration)]
 
     changes = tuple(t for t, _ in track.tempo_changes)
-    bars = find_bars(beats, features, envs, change_times_s=changes) if len(beats) >= 4 else None
+    bars = (
+        find_bars(
+            beats,
+            features,
+            envs,
+            change_times_s=changes,
+            music_start_s=active_span(features)[0],
+        )
+        if len(beats) >= 4
+        else None
+    )
     downbeats = bars.downbeats_s if bars is not None else beats[:0]
 
     vocals = vocal_regions(features)

@@ -658,3 +658,49 @@ def test_a_backbeat_is_read_on_its_own_parity_in_a_hot_master():
                               ternary=False)  # fmt: skip
         off_by = ((fixed - beats[0]) / period) % 1.0
         assert np.all(np.minimum(off_by, 1.0 - off_by) < 0.05), start[0]
+
+
+def test_the_bar_grid_counts_whole_beats_back_to_where_the_music_starts():
+    from mvagent.audio.downbeats import start_phase
+
+    beats = 0.5 + np.arange(32) * 0.5  # 120 BPM
+    assert start_phase(beats, music_start_s=0.5) == 0
+    assert start_phase(beats, music_start_s=0.0) == 3  # one beat before: beats[3] is a 1
+    assert start_phase(beats, music_start_s=-0.5) == 2
+    assert start_phase(beats, music_start_s=0.25) is None  # half a beat: a pickup, abstain
+    assert start_phase(beats, music_start_s=0.5 - 20 * 0.5) is None  # too far to count
+    assert start_phase(beats[:5], music_start_s=0.5) is None
+
+
+@pytest.mark.parametrize("start_s", [0.5, 1.0])
+def test_where_the_music_starts_settles_a_bar_the_sound_leaves_open(rng, start_s):
+    # Equal kicks on every beat with hats between: nothing in the sound marks a bar. Songs
+    # are rendered from bar 1, so the beat where the music starts is beat 1.
+    from mvagent.audio.beats import active_span
+
+    y = np.zeros(int(36 * synth.SR))
+    for t in synth.beat_times(120.0, 64, start_s=start_s):
+        synth._add(y, synth.kick(rng), t, synth.SR)
+        synth._add(y, synth.hat(rng), t + 0.25, synth.SR)
+    y = (y + rng.normal(0, 1e-4, len(y))).astype(np.float32)
+    features = compute_features(y, synth.SR)
+    envs = onset_envelopes(features)
+    beats = track_beats(features, envs=envs).beats_s + 0.015
+    bars = find_bars(beats, features, envs, music_start_s=active_span(features)[0])
+    assert abs(bars.downbeats_s[0] - start_s) < 0.05
+    assert np.allclose(np.diff(bars.downbeats_s[:6]), 2.0, atol=0.03)
+
+
+def test_a_pickup_before_bar_one_does_not_outvote_the_bars_own_evidence(rng):
+    # A snare one beat before a groove whose chords, kick on 1 and 3 and backbeat mark its
+    # bars: the music starts on that pickup, but the bars stay where the groove puts them.
+    from mvagent.audio.beats import active_span
+
+    y, truth = synth.groove(rng, bpm=120.0, bars=12, start_s=1.0)
+    y = y.copy()
+    synth._add(y, synth.snare(rng, level=0.3), 0.5, synth.SR)
+    features = compute_features(y, synth.SR)
+    envs = onset_envelopes(features)
+    beats = track_beats(features, envs=envs).beats_s + 0.015
+    bars = find_bars(beats, features, envs, music_start_s=active_span(features)[0])
+    assert mir_eval.beat.f_measure(truth[::4], bars.downbeats_s) >= 0.95
