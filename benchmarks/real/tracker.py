@@ -390,11 +390,6 @@ def build_all(*, rebuild: bool = False, source: str = SOURCE) -> list[RealSong]:
     return [s for s, _ in survey(rebuild=rebuild, source=source) if s is not None]
 
 
-def build_all_2(*, rebuild: bool = False) -> list[RealSong]:
-    """The second batch (`PACKAGES_2`)."""
-    return build_all(rebuild=rebuild, source=SOURCE_2)
-
-
 def survey(
     *, rebuild: bool = False, source: str = SOURCE
 ) -> list[tuple[RealSong | None, Decision]]:

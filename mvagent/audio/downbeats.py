@@ -2,11 +2,12 @@
 
 Bars are found from beat-synchronous evidence: chords and bass notes change on the first
 beat of a bar, the kick drum favours it and the snare avoids it; the song's biggest changes
-of sound (where sections start) fall on it too, and so does the beat where the music starts. For each meter (3/4, 4/4,
-and 6/8 counted in eighths) and each bar phase, the profile of that evidence over bar
-positions is scored by how much the first position stands out; the best pair wins. In 4/4 a
-fitted linear model over the same cues (`bar_phase_weights.json`, `benchmarks/train_level.py`)
-may overrule the hand-weighted phase by its margin.
+of sound (where sections start) fall on it too, and so does the beat where the music
+starts. For each meter (3/4, 4/4, and 6/8 counted in eighths) and each bar phase, the
+profile of that evidence over bar positions is scored by how much the first position
+stands out; the best pair wins. In 4/4 a fitted linear model over the same cues
+(`bar_phase_weights.json`, `benchmarks/train_level.py`) may overrule the hand-weighted phase
+by its margin.
 """
 
 from __future__ import annotations
