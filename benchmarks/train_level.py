@@ -375,9 +375,10 @@ def fit_one(
     margin = max(scores, key=lambda m: (round(scores[m], 3), m))
     prior = _prior(songs, phase=phase)
     w = fit_weights(songs + extra, prior=prior)
-    if scores[margin] <= rules.mean():
+    held = scores[margin]
+    if held <= rules.mean():
         # Not better than the rules on renders it was not fitted on: ship the rules' answer.
-        print(f"  held-out {scores[margin]:.4f} <= rules {rules.mean():.4f}: the rules decide")
+        print(f"  held-out {held:.4f} <= rules {rules.mean():.4f}: the rules decide")
         margin = NEVER
     final = picked(songs, w, margin=margin, phase=phase)
     print(
@@ -397,7 +398,7 @@ def fit_one(
         "weights": [round(float(v), 5) for v in w],
         "margin": margin,
         "trained_on": {g: sum(n.startswith(g + "/") for n, _, _ in songs) for g in groups},
-        "held_out_f": {"rules": round(float(rules.mean()), 4), "model": round(scores[margin], 4)},
+        "held_out_f": {"rules": round(float(rules.mean()), 4), "model": round(held, 4)},
     }
     path.write_text(json.dumps(data, indent=1) + "\n")
     print(f"  -> {path}")
