@@ -230,12 +230,8 @@ def test_kick_and_snare_together_pull_an_offbeat_grid_back_onto_the_beat(rng):
         synth._add(y, synth.hat(rng, level=3.0), b + period / 2, synth.SR)
     features = compute_features((0.8 * y / np.abs(y).max()).astype(np.float32), synth.SR)
     envs = onset_envelopes(features)
-    fixed = correct_phase(
-        beats + period / 2, envs, features.fps, harmonic=np.zeros(0), harmonic_fps=1.0,
-        ternary=False,
-    )  # fmt: skip
-    off_by = ((fixed - beats[0]) / period) % 1.0
-    assert np.all(np.minimum(off_by, 1.0 - off_by) < 0.05)
+    assert _phased_on_beat(beats + period / 2, envs, features.fps, beats_s=beats,
+                           period_s=period)  # fmt: skip
 
 
 @pytest.mark.parametrize(("figure_bpm", "beat_bpm"), [(80.0, 160.0), (100.0, 100.0)])
@@ -365,6 +361,15 @@ def _train(n: int, fps: float, hits: list[tuple[float, float]]) -> np.ndarray:
     return x
 
 
+def _phased_on_beat(start_s, envs: Envelopes, fps: float, *, beats_s, period_s: float) -> bool:
+    """`correct_phase` (straight rhythm, no harmony) from `start_s`: are all its beats on
+    `beats_s`'s grid (within 5 % of a period) rather than between them?"""
+    fixed = correct_phase(start_s, envs, fps, harmonic=np.zeros(0), harmonic_fps=1.0,
+                          ternary=False)  # fmt: skip
+    off_by = ((fixed - beats_s[0]) / period_s) % 1.0
+    return bool(np.all(np.minimum(off_by, 1.0 - off_by) < 0.05))
+
+
 def _envelopes(n: int, fps: float, **hits: list[tuple[float, float]]) -> Envelopes:
     """Envelopes of hits per band (kick, snare, other); onset is their maximum."""
     bands = {band: _train(n, fps, hits.get(band, [])) for band in ("kick", "snare", "other")}
@@ -428,10 +433,7 @@ def test_kick_and_snare_that_agree_overrule_a_slightly_offbeat_percussive_envelo
     perc = _train(n, fps, [(t, 0.8) for t in beats] + [(t, 1.0) for t in offs])
     envs = dataclasses.replace(_envelopes(n, fps, kick=kick, snare=snare), percussive=perc,
                                rise=perc)  # fmt: skip
-    fixed = correct_phase(offs, envs, fps, harmonic=np.zeros(0), harmonic_fps=1.0,
-                          ternary=False)  # fmt: skip
-    off_by = ((fixed - beats[0]) / (60.0 / 108.0)) % 1.0
-    assert np.all(np.minimum(off_by, 1.0 - off_by) < 0.05)
+    assert _phased_on_beat(offs, envs, fps, beats_s=beats, period_s=60.0 / 108.0)
 
 
 @pytest.mark.parametrize("kick_first", [True, False])
@@ -538,10 +540,7 @@ def test_snare_body_and_noise_that_agree_settle_a_limited_near_tie_unless_the_ki
     envs = dataclasses.replace(_envelopes(n, fps, kick=kick, snare=snare), percussive=perc,
                                rise=perc, snare_noise=noise)  # fmt: skip
     for start in (beats, offs):
-        fixed = correct_phase(start, envs, fps, harmonic=np.zeros(0), harmonic_fps=1.0,
-                              ternary=False)  # fmt: skip
-        off_by = ((fixed - beats[0]) / period) % 1.0
-        on_beat = bool(np.all(np.minimum(off_by, 1.0 - off_by) < 0.05))
+        on_beat = _phased_on_beat(start, envs, fps, beats_s=beats, period_s=period)
         assert on_beat == (kick_off < 1.7), (kick_off, start[0])
 
 
@@ -627,10 +626,7 @@ def test_the_snare_noise_band_votes_in_a_near_tie():
                      snare=train(1.0, 0.4, on_beats=beats[1::2]),
                      snare_noise=train(1.0, 0.3))  # fmt: skip
     for start in (beats, offs):
-        fixed = correct_phase(start, envs, fps, harmonic=np.zeros(0), harmonic_fps=1.0,
-                              ternary=False)  # fmt: skip
-        off_by = ((fixed - beats[0]) / period) % 1.0
-        assert np.all(np.minimum(off_by, 1.0 - off_by) < 0.05), start[0]
+        assert _phased_on_beat(start, envs, fps, beats_s=beats, period_s=period), start[0]
 
 
 def test_a_backbeat_is_read_on_its_own_parity_in_a_hot_master():
@@ -654,10 +650,7 @@ def test_a_backbeat_is_read_on_its_own_parity_in_a_hot_master():
     envs = Envelopes(onset=perc, percussive=perc, rise=perc, kick=train(1.0, 1.0, 1.5),
                      snare=train(0.2, 1.0, 0.3), snare_noise=train(0.5, 1.0, 0.4))  # fmt: skip
     for start in (beats, offs):
-        fixed = correct_phase(start, envs, fps, harmonic=np.zeros(0), harmonic_fps=1.0,
-                              ternary=False)  # fmt: skip
-        off_by = ((fixed - beats[0]) / period) % 1.0
-        assert np.all(np.minimum(off_by, 1.0 - off_by) < 0.05), start[0]
+        assert _phased_on_beat(start, envs, fps, beats_s=beats, period_s=period), start[0]
 
 
 def test_the_bar_grid_counts_whole_beats_back_to_where_the_music_starts():
@@ -672,21 +665,26 @@ def test_the_bar_grid_counts_whole_beats_back_to_where_the_music_starts():
     assert start_phase(beats[:5], music_start_s=0.5) is None
 
 
+def _bars_from_where_the_music_starts(y: np.ndarray):
+    """`find_bars` as `analyze` asks it: beats at the envelopes' clock, the music's start."""
+    from mvagent.audio.analyze import BEAT_LATENCY_S
+    from mvagent.audio.beats import active_span
+
+    features = compute_features(y, synth.SR)
+    envs = onset_envelopes(features)
+    beats = track_beats(features, envs=envs).beats_s + BEAT_LATENCY_S
+    return find_bars(beats, features, envs, music_start_s=active_span(features)[0])
+
+
 @pytest.mark.parametrize("start_s", [0.5, 1.0])
 def test_where_the_music_starts_settles_a_bar_the_sound_leaves_open(rng, start_s):
     # Equal kicks on every beat with hats between: nothing in the sound marks a bar. Songs
     # are rendered from bar 1, so the beat where the music starts is beat 1.
-    from mvagent.audio.beats import active_span
-
     y = np.zeros(int(36 * synth.SR))
     for t in synth.beat_times(120.0, 64, start_s=start_s):
         synth._add(y, synth.kick(rng), t, synth.SR)
         synth._add(y, synth.hat(rng), t + 0.25, synth.SR)
-    y = (y + rng.normal(0, 1e-4, len(y))).astype(np.float32)
-    features = compute_features(y, synth.SR)
-    envs = onset_envelopes(features)
-    beats = track_beats(features, envs=envs).beats_s + 0.015
-    bars = find_bars(beats, features, envs, music_start_s=active_span(features)[0])
+    bars = _bars_from_where_the_music_starts((y + rng.normal(0, 1e-4, len(y))).astype(np.float32))
     assert abs(bars.downbeats_s[0] - start_s) < 0.05
     assert np.allclose(np.diff(bars.downbeats_s[:6]), 2.0, atol=0.03)
 
@@ -694,13 +692,8 @@ def test_where_the_music_starts_settles_a_bar_the_sound_leaves_open(rng, start_s
 def test_a_pickup_before_bar_one_does_not_outvote_the_bars_own_evidence(rng):
     # A snare one beat before a groove whose chords, kick on 1 and 3 and backbeat mark its
     # bars: the music starts on that pickup, but the bars stay where the groove puts them.
-    from mvagent.audio.beats import active_span
-
     y, truth = synth.groove(rng, bpm=120.0, bars=12, start_s=1.0)
     y = y.copy()
     synth._add(y, synth.snare(rng, level=0.3), 0.5, synth.SR)
-    features = compute_features(y, synth.SR)
-    envs = onset_envelopes(features)
-    beats = track_beats(features, envs=envs).beats_s + 0.015
-    bars = find_bars(beats, features, envs, music_start_s=active_span(features)[0])
+    bars = _bars_from_where_the_music_starts(y)
     assert mir_eval.beat.f_measure(truth[::4], bars.downbeats_s) >= 0.95
