@@ -5,11 +5,13 @@
     .venv/bin/python benchmarks/real_songs.py --sources hydrogen --only gm_kit_demo1
     .venv/bin/python benchmarks/real_songs.py --json rows.json
     .venv/bin/python benchmarks/real_songs.py --sources tracker --decisions  # kept / dropped why
+    .venv/bin/python benchmarks/real_songs.py --trackers ours --excerpt 30  # 30 s cut mid-song
 
 The first run installs the Debian packages it needs (as root) and renders about 22 songs
 into ~/.cache/mvagent-bench/real/ (several minutes: Hydrogen exports in real time).
 Per song it prints beat F (+-70 ms), precision, CMLt, AMLt, downbeat F, the error kind and
-the mean signed beat error; then means per source and over the whole set.
+the mean signed beat error; then means per source and over the whole set. `--excerpt`
+scores a stretch cut from the middle of each song instead (benchmarks/real/excerpt.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.real import SOURCES, RealSong, evaluate, load_real_set  # noqa: E402
+from benchmarks.real.excerpt import excerpt  # noqa: E402
 
 
 def _flag(song: RealSong) -> str:
@@ -198,6 +201,10 @@ def main() -> None:
     parser.add_argument(
         "--decisions", action="store_true", help="list every tracker module and why it is kept"
     )
+    parser.add_argument(
+        "--excerpt", type=float, default=None, metavar="SECONDS",
+        help="score a cut of this length from the middle of each song (off the beat)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.decisions:
         print_decisions()
@@ -207,6 +214,9 @@ def main() -> None:
     songs = load_real_set(sources=args.sources, rebuild=args.rebuild)
     if args.only:
         songs = [s for s in songs if s.name in args.only]
+    if args.excerpt:
+        cuts = [excerpt(s, seconds=args.excerpt) for s in songs]
+        songs = [c for c in cuts if c is not None]
     print(f"(set ready in {time.perf_counter() - t0:.1f} s)")
     if not songs:
         sys.exit("no songs: the Debian packages could not be installed (run as root with apt)")

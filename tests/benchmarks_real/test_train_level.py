@@ -69,3 +69,12 @@ def test_a_model_that_does_not_beat_the_rules_ships_the_rules_answer(tmp_path):
     data = json.loads(path.read_text())
     assert data["margin"] == train_level.NEVER
     assert data["held_out_f"]["model"] <= data["held_out_f"]["rules"] == 1.0
+
+
+def test_a_song_and_its_excerpts_are_held_out_together():
+    assert (
+        train_level._renders("midi-FluidR3_GM-clean-v34-x30/pop_120") == "midi-FluidR3_GM-clean-v34"
+    )
+    assert train_level._renders("midi-FluidR3_GM-clean-v34/pop_120") == "midi-FluidR3_GM-clean-v34"
+    assert train_level._renders("tracker-x12.5/mod") == "tracker"
+    assert train_level._renders("real/song") == "real"
