@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mvagent.audio.beats import active_span, every_beat, track_beats
+from mvagent.audio.beats import every_beat, music_start, track_beats
 from mvagent.audio.confidence import beat_confidence, strong_onsets, tempo_candidates
 from mvagent.audio.decode import load_audio
 from mvagent.audio.downbeats import find_bars
@@ -83,7 +83,7 @@ def analyze_samples(
             features,
             envs,
             change_times_s=changes,
-            music_start_s=active_span(features)[0],
+            music_start_s=music_start(features),
         )
         if len(beats) >= 4
         else None

@@ -660,31 +660,62 @@ def test_the_bar_grid_counts_whole_beats_back_to_where_the_music_starts():
     assert start_phase(beats, music_start_s=0.5) == 0
     assert start_phase(beats, music_start_s=0.0) == 3  # one beat before: beats[3] is a 1
     assert start_phase(beats, music_start_s=-0.5) == 2
+    assert start_phase(beats, music_start_s=1.5) == 2  # beats before it (in a noise) skipped
     assert start_phase(beats, music_start_s=0.25) is None  # half a beat: a pickup, abstain
     assert start_phase(beats, music_start_s=0.5 - 20 * 0.5) is None  # too far to count
     assert start_phase(beats[:5], music_start_s=0.5) is None
 
 
+def test_music_playing_from_the_first_frame_may_be_a_cut_and_needs_a_beat_at_it():
+    from mvagent.audio.downbeats import start_phase
+
+    beats = 0.05 + np.arange(32) * 0.5  # first beat a tenth of a beat after 0 s
+    # After a quiet lead-in, a tenth of a beat is a start on the grid ...
+    assert start_phase(beats + 0.5, music_start_s=0.5) == 0
+    # ... but music already playing at 0 s may be an excerpt cut anywhere in the bar.
+    assert start_phase(beats, music_start_s=0.0) is None
+    assert start_phase(beats - 0.04, music_start_s=0.0) == 0  # a beat at the cut itself
+    assert start_phase(beats + 0.45, music_start_s=0.0) == 3  # a hit at 0 s, first beat missed
+
+
 def _bars_from_where_the_music_starts(y: np.ndarray):
     """`find_bars` as `analyze` asks it: beats at the envelopes' clock, the music's start."""
     from mvagent.audio.analyze import BEAT_LATENCY_S
-    from mvagent.audio.beats import active_span
+    from mvagent.audio.beats import music_start
 
     features = compute_features(y, synth.SR)
     envs = onset_envelopes(features)
     beats = track_beats(features, envs=envs).beats_s + BEAT_LATENCY_S
-    return find_bars(beats, features, envs, music_start_s=active_span(features)[0])
+    return find_bars(beats, features, envs, music_start_s=music_start(features))
 
 
-@pytest.mark.parametrize("start_s", [0.5, 1.0])
-def test_where_the_music_starts_settles_a_bar_the_sound_leaves_open(rng, start_s):
-    # Equal kicks on every beat with hats between: nothing in the sound marks a bar. Songs
-    # are rendered from bar 1, so the beat where the music starts is beat 1.
+def _equal_kicks(rng, *, start_s: float, hiss_db: float) -> np.ndarray:
+    """Equal kicks on every beat with hats between (nothing in the sound marks a bar) from
+    `start_s`, over hiss `hiss_db` below the music's loud level (95th percentile of RMS in
+    2048-sample frames)."""
     y = np.zeros(int(36 * synth.SR))
     for t in synth.beat_times(120.0, 64, start_s=start_s):
         synth._add(y, synth.kick(rng), t, synth.SR)
         synth._add(y, synth.hat(rng), t + 0.25, synth.SR)
-    bars = _bars_from_where_the_music_starts((y + rng.normal(0, 1e-4, len(y))).astype(np.float32))
+    frames = y[: len(y) // 2048 * 2048].reshape(-1, 2048)
+    loud = float(np.percentile(np.sqrt(np.mean(frames**2, axis=1)), 95))
+    return (y + rng.normal(0, loud * 10 ** (hiss_db / 20), len(y))).astype(np.float32)
+
+
+@pytest.mark.parametrize("start_s", [0.5, 1.0])
+@pytest.mark.parametrize("hiss_db", [-80.0, -45.0])
+def test_where_the_music_starts_settles_a_bar_the_sound_leaves_open(rng, start_s, hiss_db):
+    # Songs are rendered from bar 1, so the beat where the music starts is beat 1; a hot
+    # master's limiter lifts the silent lead-in's hiss to about -48 dB, above the -50 dB
+    # that marks the music elsewhere: the start is then where the level leaves that floor.
+    from mvagent.audio.beats import active_span, music_start
+
+    y = _equal_kicks(rng, start_s=start_s, hiss_db=hiss_db)
+    features = compute_features(y, synth.SR)
+    assert abs(music_start(features) - start_s) < 0.05  # an RMS frame hears it a little early
+    if hiss_db > -50:
+        assert active_span(features)[0] < 0.05  # the old reading: the hiss is "music"
+    bars = _bars_from_where_the_music_starts(y)
     assert abs(bars.downbeats_s[0] - start_s) < 0.05
     assert np.allclose(np.diff(bars.downbeats_s[:6]), 2.0, atol=0.03)
 
