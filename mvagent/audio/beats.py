@@ -343,18 +343,24 @@ def active_span(features: Features, *, floor_db: float = -50.0) -> tuple[float, 
 
 
 def music_start(
-    features: Features, *, floor_db: float = -50.0, lead_s: float = 0.1, rise_db: float = 20.0
+    features: Features,
+    *,
+    floor_db: float = -50.0,
+    lead_s: float = 0.1,
+    rise_db: float = 20.0,
+    playing_db: float = -40.0,
 ) -> float:
-    """Where the music starts (s): the first frame within `floor_db` of the loud level, or,
-    when the file opens on a noise floor above that (a hot master's limiter lifts a silent
-    lead-in's hiss to about -48 dB), the first frame `rise_db` above the floor. A file whose
-    first `lead_s` is already within 40 dB of the loud level starts at 0 s."""
+    """Where the music starts (s): the first frame within `floor_db` of the loud level (95th
+    percentile of RMS), or, when the file's first `lead_s` sits on a noise floor less than
+    `rise_db` below that (a hot master's limiter lifts a silent lead-in's hiss to about
+    -48 dB), the first frame `rise_db` above the floor. A file whose first `lead_s` is
+    already above `playing_db` starts at 0 s (music playing, or a cut)."""
     rms = features.rms
     if len(rms) == 0 or rms.max() <= 0:
         return 0.0
     level_db = 20.0 * np.log10(np.maximum(rms / np.percentile(rms, 95), 1e-12))
     lead_db = float(np.median(level_db[: max(int(lead_s * features.fps), 1)]))
-    threshold = floor_db if lead_db > -40.0 else max(floor_db, lead_db + rise_db)
+    threshold = floor_db if lead_db > playing_db else max(floor_db, lead_db + rise_db)
     on = np.flatnonzero(level_db > threshold)
     return on[0] / features.fps if len(on) else 0.0
 

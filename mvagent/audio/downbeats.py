@@ -44,9 +44,9 @@ _W_BASS_AGREES = 0.25
 # this: 0.3-0.5 fixed two tracker/score songs and changed none of the MIDI set's 90.
 _W_BOUNDARY, _BOUNDARY_CONTEXT, _BEATS_PER_BOUNDARY, _MIN_BOUNDARIES = 0.35, 8, 48, 4
 # Songs are written and rendered from bar 1 (a DAW's timeline, a tracker's first row), so the
-# beat where the music starts (`beats.music_start`) votes for beat 1 in 4/4, when the start sits on the beat grid
-# (within START_ON_GRID beats; a lead-in or pickup of no whole beats abstains) and at most
-# START_MAX_BEATS before the first tracked beat. It held on 204 of 208 training songs and
+# beat where the music starts (`beats.music_start`) votes for beat 1 in 4/4, when the start
+# sits on the beat grid (within START_ON_GRID beats; a lead-in or pickup of no whole beats
+# abstains) and at most START_MAX_BEATS before the first tracked beat. It held on 204 of 208 training songs and
 # 41 of 43 real ones that did not abstain; 0.5-1.0 beat the rules' tie-breaks everywhere
 # there (0.75 best, picked on the training renders), 1.5 and up outvoted real evidence.
 _W_START, START_ON_GRID, START_MAX_BEATS = 0.75, 0.15, 16
@@ -154,9 +154,9 @@ def start_phase(beats_s: np.ndarray, *, music_start_s: float) -> int | None:
     file's first frame, perhaps a cut) must be closer to the grid."""
     if len(beats_s) < 8:
         return None
-    period_s = float(np.median(np.diff(beats_s[:9])))
     on_grid = START_AT_CUT if music_start_s <= 0.0 else START_ON_GRID
-    first = int(np.searchsorted(beats_s, music_start_s - on_grid * period_s))
+    rough_period_s = float(np.median(np.diff(beats_s[:9])))
+    first = int(np.searchsorted(beats_s, music_start_s - on_grid * rough_period_s))
     if first + 8 > len(beats_s):
         return None
     period_s = float(np.median(np.diff(beats_s[first : first + 9])))

@@ -702,6 +702,12 @@ def _equal_kicks(rng, *, start_s: float, hiss_db: float) -> np.ndarray:
     return (y + rng.normal(0, loud * 10 ** (hiss_db / 20), len(y))).astype(np.float32)
 
 
+def test_silence_has_no_music_start():
+    from mvagent.audio.beats import music_start
+
+    assert music_start(compute_features(np.zeros(3 * synth.SR, np.float32), synth.SR)) == 0.0
+
+
 @pytest.mark.parametrize("start_s", [0.5, 1.0])
 @pytest.mark.parametrize("hiss_db", [-80.0, -45.0])
 def test_where_the_music_starts_settles_a_bar_the_sound_leaves_open(rng, start_s, hiss_db):
