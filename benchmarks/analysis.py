@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/analysis.py --variants 2 # plus unseen variants (held out)
     .venv/bin/python benchmarks/analysis.py --speed      # 3-minute and 20-minute timing/memory
     .venv/bin/python benchmarks/analysis.py --only house_128 dnb_174
+    .venv/bin/python benchmarks/analysis.py --variants 2 --excerpt 30  # 30 s cuts mid-song
 
 Per song it prints beat F-measure (ours and librosa's `beat_track`, mir_eval, +-70 ms),
 downbeat F-measure, tempo error, meter, section boundary hit rate (+-0.5 s), repeat-group
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -99,6 +101,49 @@ def score_song(spec) -> dict:
         "librosa_seconds": lib_seconds,
         "duration": a.duration,
     }
+
+
+def score_excerpt(spec, *, seconds: float) -> dict:
+    """Beats and bars of a cut from the song's middle, off the beat (`real/excerpt.py`)."""
+    from benchmarks.real.excerpt import cut
+    from benchmarks.songs import render
+
+    wav, truth = render_song(spec)
+    kind = render.MASTER or "clean"
+    c = cut(
+        wav,
+        np.asarray(truth.beats),
+        np.asarray(truth.downbeats),
+        name=f"{spec.name}-{kind}",
+        seconds=seconds,
+        dest_dir=render.DATA_DIR / "excerpts",
+    )
+    if c is None:
+        return {"name": spec.name, "beat_f": None, "downbeat_f": None}
+    a = analyze(c.path)
+    ref, est = mir_eval.beat.trim_beats(c.beats_s), mir_eval.beat.trim_beats(np.array(a.beats))
+    return {
+        "name": spec.name,
+        "beat_f": mir_eval.beat.f_measure(ref, est),
+        "downbeat_f": mir_eval.beat.f_measure(c.downbeats_s, np.array(a.downbeats)),
+        "tempo_true": truth.bpm,
+        "tempo": a.tempo_bpm,
+        "signed_error_ms": signed_error_ms(ref, est),
+    }
+
+
+def print_excerpts(rows: list[dict], title: str) -> dict:
+    rows = [r for r in rows if r["beat_f"] is not None]
+    print(f"\n== {title}: 30 % in, off the beat ({len(rows)} songs long enough)")
+    print(f"{'song':26s} {'beatF':>6s} {'downF':>6s} {'bpm':>8s} {'true':>6s}")
+    for r in rows:
+        true = "" if r["tempo_true"] is None else f"{r['tempo_true']:6.1f}"
+        print(
+            f"{r['name']:26s} {r['beat_f']:6.3f} {r['downbeat_f']:6.3f} {r['tempo']:8.3f} {true:>6s}"
+        )
+    summary = {k: float(np.mean([r[k] for r in rows])) for k in ("beat_f", "downbeat_f")}
+    print(f"mean beat F {summary['beat_f']:.3f}, downbeat F {summary['downbeat_f']:.3f}")
+    return summary
 
 
 def print_table(rows: list[dict], title: str) -> dict:
@@ -283,19 +328,27 @@ def main() -> None:
     parser.add_argument("--speed", action="store_true", help="also time 3- and 20-minute songs")
     parser.add_argument("--no-set", action="store_true", help="skip the main set")
     parser.add_argument("--json", type=Path, default=None, help="write per-song rows here")
+    parser.add_argument(
+        "--excerpt", type=float, default=None, metavar="SECONDS",
+        help="score beats and bars of a cut this long from each song's middle instead",
+    )  # fmt: skip
     args = parser.parse_args()
     if not fluidsynth_available():
         sys.exit(
             "fluidsynth or the GM soundfont is missing: apt-get install fluidsynth fluid-soundfont-gm"
         )
     out = {}
+    if args.excerpt:
+        score, table = partial(score_excerpt, seconds=args.excerpt), print_excerpts
+    else:
+        score, table = score_song, print_table
     if not args.no_set:
         specs = [s for s in SONGS if not args.only or s.name in args.only]
-        rows = [score_song(s) for s in specs]
-        out["set"] = {"rows": rows, "summary": print_table(rows, "benchmark set")}
+        rows = [score(s) for s in specs]
+        out["set"] = {"rows": rows, "summary": table(rows, "benchmark set")}
     if args.variants:
-        rows = [score_song(s) for s in variants(args.variants)]
-        out["variants"] = {"rows": rows, "summary": print_table(rows, "held-out variants")}
+        rows = [score(s) for s in variants(args.variants)]
+        out["variants"] = {"rows": rows, "summary": table(rows, "held-out variants")}
     if args.speed:
         speed()
     if args.json:
