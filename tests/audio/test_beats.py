@@ -361,6 +361,24 @@ def _train(n: int, fps: float, hits: list[tuple[float, float]]) -> np.ndarray:
     return x
 
 
+@dataclasses.dataclass(frozen=True)
+class _Grid:
+    """A steady beat on the envelopes' clock (22050 Hz, hop 256) from 1 s, its off-beats
+    half a beat later, and the envelope length that holds them."""
+
+    fps: float
+    period_s: float
+    beats_s: np.ndarray
+    offs_s: np.ndarray
+    n: int
+
+
+def _grid(bpm: float, count: int) -> _Grid:
+    fps, period = 22050 / 256, 60.0 / bpm
+    beats = 1.0 + np.arange(count) * period
+    return _Grid(fps, period, beats, beats + period / 2, int((beats[-1] + 2) * fps))
+
+
 def _phased_on_beat(start_s, envs: Envelopes, fps: float, *, beats_s, period_s: float) -> bool:
     """`correct_phase` (straight rhythm, no harmony) from `start_s`: are all its beats on
     `beats_s`'s grid (within 5 % of a period) rather than between them?"""
@@ -424,16 +442,14 @@ def test_kick_and_snare_that_agree_overrule_a_slightly_offbeat_percussive_envelo
     # Funk from another soundfont: sixteenth hats and off-beat stabs make the percussive
     # envelope favour the off-beats a little (log 0.23); the syncopated kick favours the
     # beats only 1.7x, the snare (2 and 4, ghost notes between) 7x. Together they decide.
-    fps = 22050 / 256
-    beats = 1.0 + np.arange(160) * (60.0 / 108.0)
-    offs = beats + 30.0 / 108.0
-    n = int((beats[-1] + 2) * fps)
+    g = _grid(108.0, 160)
+    fps, beats, offs, n = g.fps, g.beats_s, g.offs_s, g.n
     kick = [(t, 0.6) for t in beats] + [(t, 0.35) for t in offs]
     snare = [(t, 1.0) for t in beats[1::2]] + [(t, 0.07) for t in offs]
     perc = _train(n, fps, [(t, 0.8) for t in beats] + [(t, 1.0) for t in offs])
     envs = dataclasses.replace(_envelopes(n, fps, kick=kick, snare=snare), percussive=perc,
                                rise=perc)  # fmt: skip
-    assert _phased_on_beat(offs, envs, fps, beats_s=beats, period_s=60.0 / 108.0)
+    assert _phased_on_beat(offs, envs, fps, beats_s=beats, period_s=g.period_s)
 
 
 @pytest.mark.parametrize("kick_first", [True, False])
@@ -528,11 +544,8 @@ def test_snare_body_and_noise_that_agree_settle_a_limited_near_tie_unless_the_ki
     # (1.7x) both mark the beats, and that settles it, also against a kick that favours the
     # off-beats 1.5x (less than the weaker snare band favours the beats: lo-fi's syncopated
     # kick). A kick that favours the off-beats 2x is a different groove: it stands.
-    fps = 22050 / 256
-    period = 60.0 / 108.0
-    beats = 1.0 + np.arange(160) * period
-    offs = beats + period / 2
-    n = int((beats[-1] + 2) * fps)
+    g = _grid(108.0, 160)
+    fps, period, beats, offs, n = g.fps, g.period_s, g.beats_s, g.offs_s, g.n
     kick = [(t, 1.0) for t in beats] + [(t, kick_off) for t in offs]
     snare = [(t, 1.0) for t in beats[1::2]] + [(t, 0.07) for t in offs]
     noise = _train(n, fps, [(t, 0.6) for t in beats] + [(t, 0.35) for t in offs])
@@ -612,11 +625,8 @@ def test_the_snare_noise_band_votes_in_a_near_tie():
     # is indifferent, the kick band leans 1.35x to the off-beats (the off-beat bass fills
     # it), the claps on 2 and 4 barely count in the snare body, but the snare's noise band
     # (claps and closed hats on the beat) favours the beats 3.3x. Every drum band votes.
-    fps = 22050 / 256
-    period = 60.0 / 132.0
-    beats = 1.0 + np.arange(240) * period
-    offs = beats + period / 2
-    n = int((beats[-1] + 2) * fps)
+    g = _grid(132.0, 240)
+    fps, period, beats, offs, n = g.fps, g.period_s, g.beats_s, g.offs_s, g.n
 
     def train(on: float, off: float, on_beats=beats) -> np.ndarray:
         return _train(n, fps, [(t, on) for t in on_beats] + [(t, off) for t in offs])
@@ -636,11 +646,8 @@ def test_a_backbeat_is_read_on_its_own_parity_in_a_hot_master():
     # over all beats (half of them without it) its body and noise band favour the beats only
     # 2x and 1.9x, not decisive together. Read on the snare's own parity (3.3x and 2.5x)
     # they settle it: the beats stay on the beat.
-    fps = 22050 / 256
-    period = 60.0 / 72.0
-    beats = 1.0 + np.arange(120) * period
-    offs = beats + period / 2
-    n = int((beats[-1] + 2) * fps)
+    g = _grid(72.0, 120)
+    fps, period, beats, offs, n = g.fps, g.period_s, g.beats_s, g.offs_s, g.n
 
     def train(one: float, two: float, off: float) -> np.ndarray:
         return _train(n, fps, [(t, one) for t in beats[0::2]] + [(t, two) for t in beats[1::2]]
