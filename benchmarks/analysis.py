@@ -134,7 +134,9 @@ def score_excerpt(spec, *, seconds: float) -> dict:
 
 def print_excerpts(rows: list[dict], title: str) -> dict:
     rows = [r for r in rows if r["beat_f"] is not None]
-    print(f"\n== {title}: 30 % in, off the beat ({len(rows)} songs long enough)")
+    from benchmarks.real.excerpt import START_SHARE
+
+    print(f"\n== {title}: {START_SHARE:.0%} in, off the beat ({len(rows)} songs long enough)")
     print(f"{'song':26s} {'beatF':>6s} {'downF':>6s} {'bpm':>8s} {'true':>6s}")
     for r in rows:
         true = "" if r["tempo_true"] is None else f"{r['tempo_true']:6.1f}"

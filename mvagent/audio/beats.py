@@ -358,11 +358,11 @@ def music_start(
     rms = features.rms
     if len(rms) == 0 or rms.max() <= 0:
         return 0.0
-    level_db = 20.0 * np.log10(np.maximum(rms / np.percentile(rms, 95), 1e-12))
-    lead_db = float(np.median(level_db[: max(int(lead_s * features.fps), 1)]))
-    threshold = floor_db if lead_db > playing_db else max(floor_db, lead_db + rise_db)
-    on = np.flatnonzero(level_db > threshold)
-    return on[0] / features.fps if len(on) else 0.0
+    lead = rms[: max(int(lead_s * features.fps), 1)] / np.percentile(rms, 95)
+    lead_db = float(np.median(20.0 * np.log10(np.maximum(lead, 1e-12))))
+    if lead_db <= playing_db:
+        floor_db = max(floor_db, lead_db + rise_db)
+    return active_span(features, floor_db=floor_db)[0]
 
 
 def track_beats(

@@ -46,9 +46,10 @@ _W_BOUNDARY, _BOUNDARY_CONTEXT, _BEATS_PER_BOUNDARY, _MIN_BOUNDARIES = 0.35, 8, 
 # Songs are written and rendered from bar 1 (a DAW's timeline, a tracker's first row), so the
 # beat where the music starts (`beats.music_start`) votes for beat 1 in 4/4, when the start
 # sits on the beat grid (within START_ON_GRID beats; a lead-in or pickup of no whole beats
-# abstains) and at most START_MAX_BEATS before the first tracked beat. It held on 204 of 208 training songs and
-# 41 of 43 real ones that did not abstain; 0.5-1.0 beat the rules' tie-breaks everywhere
-# there (0.75 best, picked on the training renders), 1.5 and up outvoted real evidence.
+# abstains) and at most START_MAX_BEATS before the first beat tracked from it on. It held on
+# 204 of 208 training songs and 41 of 43 real ones that did not abstain; 0.5-1.0 beat the
+# rules' tie-breaks everywhere there (0.75 best, picked on the training renders), 1.5 and
+# up outvoted real evidence.
 _W_START, START_ON_GRID, START_MAX_BEATS = 0.75, 0.15, 16
 # Music already playing at 0 s may be an excerpt cut mid-song, whose first beat sits
 # anywhere in the bar: there only a beat at the cut itself (within START_AT_CUT beats) votes.
