@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from benchmarks.real import fretsonfire, hydrogen, musescore, tracker
+from benchmarks.real import blupi, fretsonfire, hydrogen, musescore, tracker
 from benchmarks.real.song import RealSong
 
 SOURCES: dict[str, Callable[..., list[RealSong]]] = {
@@ -14,6 +14,7 @@ SOURCES: dict[str, Callable[..., list[RealSong]]] = {
     musescore.SOURCE: musescore.build_all,
     tracker.SOURCE: tracker.build_all,
     tracker.SOURCE_2: partial(tracker.build_all, source=tracker.SOURCE_2),
+    blupi.SOURCE: blupi.build_all,
 }
 
 

@@ -61,13 +61,20 @@ def contrast(env: np.ndarray, fps: float, beats: np.ndarray) -> float:
 
 
 def best_lag_s(
-    env: np.ndarray, fps: float, times: np.ndarray, *, max_lag_s: float = _MAX_LAG_S
+    env: np.ndarray,
+    fps: float,
+    times: np.ndarray,
+    *,
+    max_lag_s: float = _MAX_LAG_S,
+    around_s: float = 0.0,
 ) -> float:
-    """The shift (seconds, positive = the audio's hits come later) that best fits `times`.
+    """The shift (seconds, positive = the audio's hits come later) that best fits `times`,
+    searched within `max_lag_s` of `around_s` (a lag already known roughly).
 
     Corrected for the envelope's own latency (`envelope_latency_s`), so 0 means on time.
     """
-    lags = np.arange(-max_lag_s, max_lag_s + 1e-9, 0.5 / fps)
+    raw = around_s + envelope_latency_s()
+    lags = raw + np.arange(-max_lag_s, max_lag_s + 1e-9, 0.5 / fps)
     scores = [float(np.mean(_at(env, fps, times + lag))) for lag in lags]
     return float(lags[int(np.argmax(scores))]) - envelope_latency_s()
 
