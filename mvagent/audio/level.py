@@ -48,6 +48,11 @@ MIN_BEATS = 16
 # A tracked grid this much faster than anyone taps keeps no margin: the best-scoring grid a
 # listener could tap replaces it. The 2.5 % keeps a true 200 BPM song measured at 200.4.
 TOO_FAST_BPM = TAP_MAX_BPM * 1.025
+# The model does not slow the tracker's grid below this: its tempo prior (a weak quadratic)
+# let it halve two held-out real songs at 120-122 BPM to 60-61 (a plain backbeat among them),
+# while no halving it got right on any collection landed below 73. The rules still find
+# slow songs themselves (the 60-64 BPM ballads).
+SLOWEST_MOVE_BPM = 65.0
 BANDS = ("onset", "percussive", "rise", "kick", "snare", "snare_noise", "harmonic")
 LOG_CLIP = 3.0
 
@@ -216,8 +221,10 @@ def decide(scores: np.ndarray, bpm: np.ndarray, *, margin: float) -> int:
 
     The tracker's grid keeps close calls (`margin`), unless it is faster than anyone taps (a
     tracker song at 223, a hot funk render at 209, both at double tempo): then the grids at
-    that speed (it and its off-beat) drop out and the best of the others wins.
+    that speed (it and its off-beat) drop out and the best of the others wins. Grids slower
+    than the tracker's and than `SLOWEST_MOVE_BPM` are never chosen.
     """
+    scores = np.where((bpm < SLOWEST_MOVE_BPM) & (bpm < 0.9 * bpm[0]), -np.inf, scores)
     if bpm[0] > TOO_FAST_BPM and np.any(bpm <= TOO_FAST_BPM):
         scores = np.where(bpm > TOO_FAST_BPM, -np.inf, scores)
         margin = 0.0

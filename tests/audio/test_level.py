@@ -151,6 +151,16 @@ def test_a_grid_faster_than_anyone_taps_gives_way_without_a_margin():
     assert level.decide(scores[:2], fast[:2], margin=0.5) == 0
 
 
+def test_the_model_does_not_slow_a_grid_below_the_slowest_move():
+    """Halving 120 to 60 is not the model's call however sure it is; halving 146 to 73 is,
+    and a grid the rules found at 60 may still move to its off-beat or double."""
+    scores = np.array([4.0, 1.0, 9.0, 2.0])
+    assert level.decide(scores, np.array([120.0, 120.0, 60.0, 80.0]), margin=0.5) == 0
+    assert level.decide(scores, np.array([146.0, 146.0, 73.0, 97.3]), margin=0.5) == 2
+    assert level.decide(scores, np.array([60.0, 60.0, 120.0, 40.0]), margin=0.5) == 2
+    assert level.decide(np.array([4.0, 9.0]), np.array([60.0, 60.0]), margin=0.5) == 1
+
+
 def test_a_swung_grid_at_double_tempo_is_judged_when_nobody_taps_that_fast(rng):
     """A beat the rules found swung is left alone, unless it runs above the tap range."""
     y, truth = synth.groove(rng, bpm=112.0, bars=24)
