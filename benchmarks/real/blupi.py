@@ -12,9 +12,9 @@ on the audio, both measured, neither with the tracker under test:
 - the audio's lag behind the notes (the renders dropped the exported lead-in, so it is
   about -50 ms on those six): the shift that puts the melodic notes (irregular times, so
   one shift fits) on the render's onset envelope, refined on the drum notes (sharp
-  attacks), less the attack lag exact truth shows on real drum samples
-  (`fretsonfire.EXACT_TRUTH_LAG_S`). It is measured per third of the clip too; a song
-  whose thirds disagree (drift) is skipped.
+  attacks, within 1/8 of a beat), less the attack lag exact truth shows on real drum
+  samples (`fretsonfire.EXACT_TRUTH_LAG_S`). It is measured per third of the clip too; a
+  song whose thirds disagree (drift) is skipped.
 
 Songs are 10-28 minutes of loops: the first `MAX_SECONDS` are kept, from bar 1.
 """
@@ -48,7 +48,7 @@ def songs() -> list[Path]:
 
 def note_offset_ticks(drum_ticks: np.ndarray, *, ticks_per_beat: int) -> int:
     """How many ticks the drum notes on the beat sit after the MIDI's beats: the most common
-    remainder within an eighth of a beat either side (six songs were exported with every
+    remainder within 1/8 of a beat either side (six songs were exported with every
     note 18 of 192 ticks late; four are on their ticks). Off-beat, swung and triplet notes
     fall outside and do not pull it."""
     half = ticks_per_beat // 2
@@ -73,6 +73,7 @@ class _Midi:
 
 
 def read_midi(mid: Path) -> _Midi:
+    """The MIDI file's grid (moved onto its notes), note starts, tempo and meter."""
     import pretty_midi
 
     pm = pretty_midi.PrettyMIDI(str(mid))
@@ -102,7 +103,7 @@ def audio_lag_s(
     env: np.ndarray, fps: float, midi: _Midi, *, span_s: tuple[float, float], rough_s: float
 ) -> float:
     """How late (s) the audio plays the drum notes that start within `span_s`, searched
-    within an eighth of a beat of `rough_s` (the drums are regular: a wider search could
+    within 1/8 of a beat of `rough_s` (the drums are regular: a wider search could
     land a beat's fraction away)."""
     t = midi.drums_s[(midi.drums_s >= span_s[0]) & (midi.drums_s < span_s[1])]
     return sanity.best_lag_s(env, fps, t, max_lag_s=60.0 / midi.bpm / 8, around_s=rough_s)
