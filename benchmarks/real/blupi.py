@@ -132,10 +132,7 @@ def build(mid: Path, *, rebuild: bool = False) -> RealSong | None:
         wav.unlink(missing_ok=True)
         return None
     shift = lag - EXACT_TRUTH_LAG_S
-    start, end = sanity.music_extent(wav)
-    beats, downbeats = sanity.trim_to_music(
-        midi.beats_s + shift, midi.downbeats_s + shift, start=start, end=min(end, duration)
-    )
+    beats, downbeats = sanity.trim_to_audio(wav, midi.beats_s + shift, midi.downbeats_s + shift)
     song = RealSong(
         name=name,
         source=SOURCE,

@@ -108,8 +108,7 @@ def build(folder: Path, *, rebuild: bool = False) -> RealSong:
     if not changes:
         beats = _extend(beats, until=duration)
         downbeats = _extend(downbeats, until=duration)
-    start, end = sanity.music_extent(wav)
-    beats, downbeats = sanity.trim_to_music(beats, downbeats, start=start, end=min(end, duration))
+    beats, downbeats = sanity.trim_to_audio(wav, beats, downbeats)
 
     # Some charts sit a constant few tens of ms before the audio (the game has a global A/V
     # calibration that hides it). Measure the grid's offset on the mix and confirm it with

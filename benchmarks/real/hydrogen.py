@@ -99,8 +99,7 @@ def build(path: Path, *, rebuild: bool = False) -> RealSong | None:
 
     duration = sf.info(wav).duration
     beats, downbeats, meter = grid(bpm, columns)
-    start, end = sanity.music_extent(wav)
-    beats, downbeats = sanity.trim_to_music(beats, downbeats, start=start, end=min(end, duration))
+    beats, downbeats = sanity.trim_to_audio(wav, beats, downbeats)
     check = sanity.check(wav, beats)
     song = RealSong(
         name=name,

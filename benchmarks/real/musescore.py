@@ -91,8 +91,7 @@ def build(score: Path, *, rebuild: bool = False) -> RealSong:
         _mscore(["-o", str(raw), str(score)], cwd=tmp)
         beats, downbeats, meter, changes = _truth(mid)
         duration = to_mono_wav(raw, wav)
-    start, end = sanity.music_extent(wav)
-    beats, downbeats = sanity.trim_to_music(beats, downbeats, start=start, end=min(end, duration))
+    beats, downbeats = sanity.trim_to_audio(wav, beats, downbeats)
     song = RealSong(
         name=name,
         source=SOURCE,

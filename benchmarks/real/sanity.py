@@ -160,3 +160,11 @@ def trim_to_music(
         return x[(x >= start - tol) & (x <= end + tol)]
 
     return keep(np.asarray(beats, float)), keep(np.asarray(downbeats, float))
+
+
+def trim_to_audio(
+    path: Path, beats: np.ndarray, downbeats: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`trim_to_music` at the file's own `music_extent` (whose end is within the file)."""
+    start, end = music_extent(path)
+    return trim_to_music(beats, downbeats, start=start, end=end)
