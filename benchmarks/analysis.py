@@ -133,9 +133,9 @@ def score_excerpt(spec, *, seconds: float) -> dict:
 
 
 def print_excerpts(rows: list[dict], title: str) -> dict:
-    rows = [r for r in rows if r["beat_f"] is not None]
     from benchmarks.real.excerpt import START_SHARE
 
+    rows = [r for r in rows if r["beat_f"] is not None]
     print(f"\n== {title}: {START_SHARE:.0%} in, off the beat ({len(rows)} songs long enough)")
     print(f"{'song':26s} {'beatF':>6s} {'downF':>6s} {'bpm':>8s} {'true':>6s}")
     for r in rows:
